@@ -1,0 +1,36 @@
+/**
+ * npm run validate -- [--stack S] [FILE]
+ * Validate a manifest: exit 0 when valid (warnings printed), 1 when invalid; every error on stderr as
+ * `file:line:col path: message`, all errors of the file at once.
+ */
+import * as path from "node:path";
+import { formatProblem, loadManifestFile } from "../infra/manifest/load";
+import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
+
+const USAGE = "usage: npm run validate -- [--stack test|prod] [FILE]";
+
+export function validate(argv: string[]): number {
+  const { values, positionals } = parseCli(argv, { stack: { type: "string" }, help: { type: "boolean", short: "h" } }, USAGE);
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) throw new CliError(`give at most one manifest file\n${USAGE}`);
+  const stack = values.stack ?? "test";
+  const file = positionals[0] ?? settingsFor(stack).manifest;
+  const shown = path.isAbsolute(file) ? file : path.normalize(file);
+  const result = loadManifestFile(shown);
+  for (const w of result.warnings) process.stderr.write(`${formatProblem(w)}\n`);
+  if (!result.ok) {
+    for (const e of result.errors) process.stderr.write(`${formatProblem(e)}\n`);
+    process.stderr.write(`${shown}: ${result.errors.length} error(s); the manifest is invalid\n`);
+    return 1;
+  }
+  const m = result.manifest;
+  process.stdout.write(
+    `${shown}: valid (${m.partners.length} partners, ${m.containers.length} containers, ${m.buckets.length} buckets${result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : ""})\n`,
+  );
+  return 0;
+}
+
+if (require.main === module) runMain(() => validate(process.argv.slice(2)));
