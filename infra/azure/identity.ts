@@ -1,0 +1,129 @@
+import * as pulumi from "@pulumi/pulumi";
+import { FederatedIdentityCredential, UserAssignedIdentity } from "@pulumi/azure-native/managedidentity";
+import { federatedCredentialName, identityName } from "../naming";
+import type { Environment } from "../settings/schema";
+
+/**
+ * What the rest of the program needs from a partner's Entra identity, whatever kind it is. Grants (group
+ * memberships, ACL entries) use `principalId`; partners log in with `clientId`. A second kind (an app
+ * registration with an application federated credential, the other variant in Digdir's Skyporten guide) can
+ * implement this without touching grants.
+ */
+export interface PartnerIdentity {
+  readonly kind: "user-assigned-managed-identity";
+  /** Application (client) id: what the partner logs in with (an object id gives AADSTS700016). */
+  readonly clientId: pulumi.Output<string>;
+  /** Object (principal) id: what RBAC and ADLS ACL entries name (never the client id). */
+  readonly principalId: pulumi.Output<string>;
+  /** Tenant the identity lives in. */
+  readonly tenantId: pulumi.Output<string>;
+  /** ARM resource id of the identity. */
+  readonly resourceId: pulumi.Output<string>;
+}
+
+/** One trust: a token with exactly this issuer, subject and audience may act as the identity. */
+export interface FederatedTrust {
+  /** Credential name: 3-120 chars of letters, digits, `-`, `_`, alphanumeric first; immutable. */
+  name: string;
+  issuer: string;
+  subject: string;
+  audience: string;
+}
+
+/** Federated credentials per identity (Azure limit). */
+export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
+
+const CREDENTIAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/;
+
+/** Checks Azure's rules on a set of trusts for one identity; returns problems (empty when fine). */
+export function federatedTrustProblems(orgNumber: string, trusts: readonly FederatedTrust[]): string[] {
+  const problems: string[] = [];
+  if (trusts.length > MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
+    problems.push(`organization ${orgNumber}: ${trusts.length} federated credentials, more than Azure's ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`);
+  }
+  const pairs = new Set<string>();
+  const names = new Set<string>();
+  for (const t of trusts) {
+    if (!CREDENTIAL_NAME.test(t.name)) {
+      problems.push(`organization ${orgNumber}: federated credential name "${t.name}" must be 3-120 letters, digits, "-" or "_", starting with a letter or digit`);
+    }
+    if (names.has(t.name)) problems.push(`organization ${orgNumber}: federated credential name "${t.name}" is used twice`);
+    names.add(t.name);
+    const pair = `${t.issuer}\n${t.subject}`;
+    if (pairs.has(pair)) problems.push(`organization ${orgNumber}: issuer+subject "${t.issuer}" / "${t.subject}" must be unique per identity`);
+    pairs.add(pair);
+    if (/[*?]/.test(t.subject) || /[*?]/.test(t.issuer)) {
+      problems.push(`organization ${orgNumber}: federated credentials match exactly; wildcards in issuer or subject never match`);
+    }
+  }
+  return problems;
+}
+
+export interface ManagedIdentityArgs {
+  /** Prefix of the logical names (the partner component's name): child URNs must be unique in the stack. */
+  namePrefix: string;
+  environment: Environment;
+  orgNumber: string;
+  resourceGroupName: string;
+  location: string;
+  tenantId: string;
+  tags: Record<string, string>;
+  /** Trusts to attach; empty for a suspended partner (the identity stays, its client id unchanged). */
+  trusts: readonly FederatedTrust[];
+  /** `protect` on the identity (prod: every partner that is not offboarded). */
+  protect: boolean;
+  parent: pulumi.Resource;
+}
+
+/**
+ * The default identity kind: a user-assigned managed identity with its federated credentials. Credentials of
+ * one identity are chained with dependsOn: Azure rejects concurrent writes to the credentials of the same
+ * identity with 409 Conflict and azure-native does not serialise them
+ * (https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations#concurrent-updates-arent-supported-user-assigned-managed-identities).
+ */
+export function createManagedIdentity(args: ManagedIdentityArgs): { identity: PartnerIdentity; credentials: FederatedIdentityCredential[] } {
+  const name = identityName(args.environment, args.orgNumber);
+  const uami = new UserAssignedIdentity(
+    `${args.namePrefix}-identity`,
+    {
+      resourceName: name,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    },
+    { parent: args.parent, protect: args.protect },
+  );
+  const credentials: FederatedIdentityCredential[] = [];
+  for (const trust of args.trusts) {
+    const previous = credentials[credentials.length - 1];
+    credentials.push(
+      new FederatedIdentityCredential(
+        `${args.namePrefix}-fic-${trust.name}`,
+        {
+          federatedIdentityCredentialResourceName: trust.name,
+          resourceName: uami.name,
+          resourceGroupName: args.resourceGroupName,
+          issuer: trust.issuer,
+          subject: trust.subject,
+          audiences: [trust.audience],
+        },
+        { parent: args.parent, dependsOn: previous === undefined ? [uami] : [uami, previous] },
+      ),
+    );
+  }
+  return {
+    identity: {
+      kind: "user-assigned-managed-identity",
+      clientId: uami.clientId,
+      principalId: uami.principalId,
+      tenantId: uami.tenantId,
+      resourceId: uami.id,
+    },
+    credentials,
+  };
+}
+
+/** The trust of a partner on this stack: one credential, Skyporten issuer, `0192:<orgno>;<scope>`, one audience. */
+export function skyportenTrust(orgNumber: string, issuer: string, subject: string, audience: string): FederatedTrust {
+  return { name: federatedCredentialName(orgNumber), issuer, subject, audience };
+}

@@ -1,0 +1,21 @@
+/**
+ * Entry point of `pulumi up` / `pulumi preview` (package.json "main"). Reads the stack settings and the
+ * onboarding manifest once, then composes the components; it holds no logic of its own.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { formatProblem, loadManifestFile } from "./manifest/load";
+import { defineStack } from "./program";
+import { readSettingsFromConfig } from "./settings/pulumiConfig";
+
+const settings = readSettingsFromConfig();
+const manifestFile = path.resolve(__dirname, "..", settings.manifest);
+const loaded = loadManifestFile(manifestFile);
+for (const w of loaded.warnings) void pulumi.log.warn(formatProblem(w));
+if (!loaded.ok) {
+  throw new pulumi.RunError(`the onboarding manifest is invalid:\n${loaded.errors.map(formatProblem).join("\n")}`);
+}
+const result = defineStack(settings, loaded.manifest);
+
+/** Per-partner handover data keyed by organization number (`pulumi stack output --json partners`). */
+export const partners = result.partners;

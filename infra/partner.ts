@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import { GroupMember } from "@pulumi/azuread/groupMember";
+import { createManagedIdentity, federatedTrustProblems, skyportenTrust, type PartnerIdentity } from "./azure/identity";
+import { membershipsFor } from "./azure/model";
+import type { AzurePlatform } from "./azure/platform";
+import type { Partner } from "./manifest/schema";
+import { subjectFor } from "./naming";
+import type { Settings } from "./settings/schema";
+
+/** Tags on every partner resource that takes tags (identity, IAM role). The display name lives only here. */
+export function partnerTags(settings: Settings, partner: Partner): Record<string, string> {
+  return {
+    "managed-by": "skyporten-onboarding",
+    environment: settings.environment,
+    "org-number": partner.orgNumber,
+    "partner-status": partner.status,
+    "partner-name": partner.name,
+  };
+}
+
+/** Does this partner need an Azure identity? Active and suspended partners keep one; offboarded do not. */
+export function hasAzureIdentity(partner: Partner): boolean {
+  return partner.status !== "offboarded" && partner.azure.length > 0;
+}
+
+/**
+ * Checks that must pass before anything is created (style: validate first, synchronously). Throws one Error
+ * naming the organization and the fix.
+ */
+export function validatePartner(settings: Settings, partner: Partner): void {
+  const trusts = partner.status === "active" ? [skyportenTrust(partner.orgNumber, settings.issuer, subjectFor(partner.orgNumber, settings.scope), settings.audience)] : [];
+  const problems = federatedTrustProblems(partner.orgNumber, trusts);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+}
+
+export interface SkyportenPartnerArgs {
+  settings: Settings;
+  partner: Partner;
+  azure: AzurePlatform;
+}
+
+/**
+ * Everything one partner organization gets, driven by its manifest entry. One identity per organization,
+ * shared by the whole company. Status semantics (design.md): `active` gets everything; `suspended` keeps only
+ * the managed identity (same client id when reinstated); `offboarded` gets nothing (no component at all).
+ */
+export class SkyportenPartner extends pulumi.ComponentResource {
+  readonly orgNumber: string;
+  readonly identity?: PartnerIdentity;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly audience: string;
+
+  constructor(name: string, args: SkyportenPartnerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("skyporten:partner:SkyportenPartner", name, {}, opts);
+    const { settings, partner } = args;
+    validatePartner(settings, partner);
+    this.orgNumber = partner.orgNumber;
+    this.issuer = settings.issuer;
+    this.subject = subjectFor(partner.orgNumber, settings.scope);
+    this.audience = settings.audience;
+    const tags = partnerTags(settings, partner);
+    const active = partner.status === "active";
+
+    if (hasAzureIdentity(partner)) {
+      const { identity } = createManagedIdentity({
+        environment: settings.environment,
+        namePrefix: name,
+        orgNumber: partner.orgNumber,
+        resourceGroupName: settings.azure.resourceGroupName,
+        location: settings.azure.location,
+        tenantId: settings.azure.tenantId,
+        tags,
+        trusts: active ? [skyportenTrust(partner.orgNumber, this.issuer, this.subject, this.audience)] : [],
+        protect: settings.protectIdentities,
+        parent: this,
+      });
+      this.identity = identity;
+
+      for (const ref of membershipsFor(partner)) {
+        new GroupMember(
+          `${name}-member-${ref.container}-${ref.level}`,
+          { groupObjectId: args.azure.groupObjectId(ref.container, ref.level), memberObjectId: identity.principalId },
+          { parent: this },
+        );
+      }
+    }
+
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,192 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { v5 as uuidv5 } from "uuid";
+import { PROJECT, readStackFile, parseSettings, type Settings } from "../../infra/settings";
+
+/** One resource as the program registered it: the plan JSON's `resources[]` entry (design.md). */
+export interface RecordedResource {
+  type: string;
+  name: string;
+  urn: string;
+  parent: string | null;
+  protect: boolean;
+  retainOnDelete: boolean;
+  /** Import id when the resource is adopted rather than created. */
+  importId: string | null;
+  dependsOn: string[];
+  custom: boolean;
+  inputs: Record<string, unknown>;
+}
+
+export interface OfflineRunOptions {
+  stack: string;
+  /** Manifest path overriding the stack's `manifest` setting. */
+  manifest?: string;
+  /** Project directory (Pulumi.yaml). Default: the current directory. */
+  projectDir?: string;
+  /** Extra config (`ns:key` -> string) laid over the stack file, e.g. for tests and benchmarks. */
+  configOverrides?: Record<string, string>;
+}
+
+export interface OfflineRunResult {
+  settings: Settings;
+  resources: RecordedResource[];
+  /** The program's exports (stack outputs), with placeholder values for what only deployment knows. */
+  outputs: Record<string, unknown>;
+}
+
+/** Namespace for placeholder ids: deterministic, so two plans of the same manifest are identical. */
+const PLACEHOLDER_NAMESPACE = "9b7a0c62-1d55-4f0e-a8f1-3c3f6f0c2b41";
+
+/** A stable, GUID-shaped placeholder for a value Azure/Entra assigns at deployment. */
+export function placeholderGuid(urn: string, property: string): string {
+  return uuidv5(`${urn}#${property}`, PLACEHOLDER_NAMESPACE);
+}
+
+/**
+ * Values the cloud would assign, for the mock engine: derived from the inputs and the URN only, so the plan is
+ * deterministic. Where the real value is computable offline (ARNs from names, ARM ids), it is computed.
+ */
+function mockState(settings: Settings, type: string, urn: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
+  const az = settings.azure;
+  const rgId = `/subscriptions/${az.subscriptionId}/resourceGroups/${az.resourceGroupName}`;
+  const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+  switch (type) {
+    case "azure-native:managedidentity:UserAssignedIdentity": {
+      const resourceName = str(inputs.resourceName, name);
+      const id = `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${resourceName}`;
+      return {
+        id,
+        state: {
+          ...inputs,
+          name: resourceName,
+          clientId: placeholderGuid(urn, "clientId"),
+          principalId: placeholderGuid(urn, "principalId"),
+          tenantId: az.tenantId,
+        },
+      };
+    }
+    case "azuread:index/group:Group": {
+      const objectId = placeholderGuid(urn, "objectId");
+      return { id: objectId, state: { ...inputs, objectId } };
+    }
+    case "aws:iam/role:Role": {
+      const roleName = str(inputs.name, name);
+      const arn = `arn:aws:iam::${settings.aws.accountId}:role${str(inputs.path, "/")}${roleName}`;
+      return { id: roleName, state: { ...inputs, arn, name: roleName, uniqueId: `AROA${placeholderGuid(urn, "uniqueId").replace(/-/g, "").slice(0, 17).toUpperCase()}` } };
+    }
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+      const arn = `arn:aws:iam::${settings.aws.accountId}:oidc-provider/${str(inputs.url, "").replace(/^https:\/\//, "")}`;
+      return { id: arn, state: { ...inputs, arn } };
+    }
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2": {
+      const bucket = str(inputs.bucket, name);
+      return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` } };
+    }
+    default: {
+      const resourceName = str(inputs.resourceName ?? inputs.containerName ?? inputs.name, name);
+      return { id: type.startsWith("azure-native:") ? `${rgId}/${type}/${resourceName}` : `${name}-id`, state: { ...inputs, name: resourceName } };
+    }
+  }
+}
+
+/** Properties of the registration request the mock engine receives (a subset of RegisterResourceRequest). */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean;
+  getRetainondelete?(): boolean;
+  getImportid(): string;
+  getDependenciesList(): string[];
+  getCustom(): boolean;
+  getObject(): unknown;
+}
+interface RegisterResponse {
+  getUrn(): string;
+}
+type Callback = (err: unknown, response?: RegisterResponse) => void;
+interface MonitorLike {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+}
+
+/**
+ * Run the real program (infra/index.ts) under Pulumi's mock runtime, with the stack's config from
+ * Pulumi.<stack>.yaml (secure values become placeholders), and record every registration.
+ * Call once per process: Pulumi's runtime state is process-global.
+ */
+export async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRunResult> {
+  const projectDir = path.resolve(options.projectDir ?? process.cwd());
+  const stackFile = readStackFile(options.stack, projectDir);
+  const config: Record<string, string> = { ...stackFile.config, ...options.configOverrides };
+  if (options.manifest !== undefined) config[`${PROJECT}:manifest`] = path.relative(projectDir, path.resolve(options.manifest));
+  const settingsRaw: Record<string, unknown> = { ...stackFile.settings };
+  for (const [k, v] of Object.entries(config)) {
+    if (!k.startsWith(`${PROJECT}:`)) continue;
+    const key = k.slice(PROJECT.length + 1);
+    try {
+      settingsRaw[key] = JSON.parse(v) as unknown;
+    } catch {
+      settingsRaw[key] = v;
+    }
+  }
+  const settings = parseSettings(settingsRaw, `Pulumi.${options.stack}.yaml`);
+
+  const resources: RecordedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+        const urn = `urn:pulumi:${options.stack}::${PROJECT}::${args.type}::${args.name}`;
+        return mockState(settings, args.type, urn, args.name, inputs);
+      },
+      call: (args) => {
+        // The program makes no invokes; an unexpected one would mean a data source that needs the cloud.
+        throw new Error(`the offline plan does not support invoke ${args.token}`);
+      },
+    },
+    PROJECT,
+    options.stack,
+    true,
+  );
+  pulumi.runtime.setAllConfig(config, stackFile.secretKeys);
+
+  // Observe what the real registration request carries (parent, protect, dependencies), which the mocks'
+  // newResource callback does not see.
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    return original(req, (err, response) => {
+      if (err === null || err === undefined) {
+        if (response !== undefined && req.getType() !== "pulumi:pulumi:Stack") {
+          resources.push({
+            type: req.getType(),
+            name: req.getName(),
+            urn: response.getUrn(),
+            parent: req.getParent() === "" ? null : req.getParent(),
+            protect: req.getProtect(),
+            retainOnDelete: req.getRetainondelete?.() ?? false,
+            importId: req.getImportid() === "" ? null : req.getImportid(),
+            dependsOn: req.getDependenciesList(),
+            custom: req.getCustom(),
+            inputs: cleanInputs(pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>),
+          });
+        }
+      }
+      callback(err, response);
+    });
+  };
+
+  const entry = path.join(projectDir, "infra", "index.ts");
+  const outputs = (await pulumi.runtime.runInPulumiStack(async () => (await import(entry)) as Record<string, unknown>)) as Record<string, unknown> | undefined;
+  await pulumi.runtime.disconnect();
+  resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return { settings, resources, outputs: outputs ?? {} };
+}
+
+/** Drop the dynamic provider's serialised code from inputs: it is an implementation detail, not a setting. */
+function cleanInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  const { __provider: _provider, ...rest } = inputs;
+  return rest;
+}
