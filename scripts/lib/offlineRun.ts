@@ -101,7 +101,7 @@ interface RegisterRequest {
   getImportid(): string;
   getDependenciesList(): string[];
   getCustom(): boolean;
-  getObject(): unknown;
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 interface RegisterResponse {
   getUrn(): string;
