@@ -1,0 +1,268 @@
+import type { Manifest, Partner } from "../../infra/manifest/schema";
+import { awsRoleName, identityName, partnerLogicalName, subjectFor } from "../../infra/naming";
+import type { Settings } from "../../infra/settings/schema";
+import type { RecordedResource } from "./offlineRun";
+
+/** Azure, AWS and IAM limits the budgets are measured against (domain.md). */
+export const LIMITS = {
+  roleAssignmentsPerSubscription: 4000,
+  namedAclEntriesPerPath: 28,
+  federatedCredentialsPerIdentity: 20,
+  trustPolicyChars: 2048,
+} as const;
+
+export interface Budget {
+  value: number;
+  limit: number | null;
+  /** Where the largest value was seen. */
+  at?: string;
+}
+
+export interface PlanBudgets {
+  roleAssignments: Budget;
+  maxAclEntriesPerPath: Budget;
+  maxFederatedCredentialsPerIdentity: Budget;
+  maxTrustPolicyChars: Budget;
+  resourcesPerPartner: Budget & { average: number };
+}
+
+export interface PolicyViolation {
+  policy: string;
+  level: "mandatory" | "advisory";
+  urn: string | null;
+  message: string;
+}
+
+/** The plan JSON (design.md "Plan JSON"), a contract for CI and acceptance checks. */
+export interface PlanJson {
+  stack: string;
+  manifest: string;
+  partners: { orgNumber: string; name: string; status: Partner["status"] }[];
+  resources: {
+    type: string;
+    name: string;
+    urn: string;
+    parent: string | null;
+    protect: boolean;
+    retainOnDelete: boolean;
+    importId: string | null;
+    inputs: Record<string, unknown>;
+  }[];
+  policyViolations: PolicyViolation[];
+  budgets: PlanBudgets;
+}
+
+const PATH_ACL = "pulumi-nodejs:dynamic/adls:PathAcl";
+const BASE_ACL_ENTRY = /^(default:)?(user|group|other|mask)::/;
+
+/** Is `urn` a resource inside the partner component `partnerUrn` (any depth)? Pulumi URNs carry the parent type chain. */
+function partnerOf(resource: RecordedResource, byUrn: Map<string, RecordedResource>): string | undefined {
+  let parent = resource.parent;
+  while (parent !== null) {
+    const p = byUrn.get(parent);
+    if (p === undefined) return undefined;
+    if (p.type === "skyporten:partner:SkyportenPartner") return p.name;
+    parent = p.parent;
+  }
+  return undefined;
+}
+
+/** Budgets measured on what the program actually registered, not on what it meant to register. */
+export function measureBudgets(resources: readonly RecordedResource[]): PlanBudgets {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const roleAssignments = resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment").length;
+
+  const aclPerPath = new Map<string, number>();
+  for (const r of resources.filter((x) => x.type === PATH_ACL)) {
+    const key = `${String(r.inputs.accountName)}/${String(r.inputs.fileSystem)}:${String(r.inputs.path)}`;
+    const entries = Array.isArray(r.inputs.entries) ? (r.inputs.entries as unknown[]) : [];
+    // Access and default ACLs have 32 entries each; count the named entries of the fuller of the two.
+    const named = entries.filter((e): e is string => typeof e === "string" && !BASE_ACL_ENTRY.test(e));
+    const access = named.filter((e) => !e.startsWith("default:")).length;
+    const dflt = named.length - access;
+    aclPerPath.set(key, (aclPerPath.get(key) ?? 0) + Math.max(access, dflt));
+  }
+  const maxAcl = maxOf(aclPerPath);
+
+  const ficPerIdentity = new Map<string, number>();
+  for (const r of resources.filter((x) => x.type === "azure-native:managedidentity:FederatedIdentityCredential")) {
+    const key = String(r.inputs.resourceName);
+    ficPerIdentity.set(key, (ficPerIdentity.get(key) ?? 0) + 1);
+  }
+  const maxFic = maxOf(ficPerIdentity);
+
+  const trust = new Map<string, number>();
+  for (const r of resources.filter((x) => x.type === "aws:iam/role:Role")) {
+    const doc = r.inputs.assumeRolePolicy;
+    if (typeof doc === "string") trust.set(String(r.inputs.name ?? r.name), doc.length);
+  }
+  const maxTrust = maxOf(trust);
+
+  const perPartner = new Map<string, number>();
+  for (const r of resources) {
+    if (r.type === "skyporten:partner:SkyportenPartner") {
+      perPartner.set(r.name, (perPartner.get(r.name) ?? 0) + 1);
+      continue;
+    }
+    const p = partnerOf(r, byUrn);
+    if (p !== undefined) perPartner.set(p, (perPartner.get(p) ?? 0) + 1);
+  }
+  const maxPer = maxOf(perPartner);
+  const total = [...perPartner.values()].reduce((a, b) => a + b, 0);
+
+  return {
+    roleAssignments: { value: roleAssignments, limit: LIMITS.roleAssignmentsPerSubscription },
+    maxAclEntriesPerPath: { value: maxAcl.value, limit: LIMITS.namedAclEntriesPerPath, ...(maxAcl.at === undefined ? {} : { at: maxAcl.at }) },
+    maxFederatedCredentialsPerIdentity: { value: maxFic.value, limit: LIMITS.federatedCredentialsPerIdentity, ...(maxFic.at === undefined ? {} : { at: maxFic.at }) },
+    maxTrustPolicyChars: { value: maxTrust.value, limit: LIMITS.trustPolicyChars, ...(maxTrust.at === undefined ? {} : { at: maxTrust.at }) },
+    resourcesPerPartner: {
+      value: maxPer.value,
+      limit: null,
+      ...(maxPer.at === undefined ? {} : { at: maxPer.at }),
+      average: perPartner.size === 0 ? 0 : Math.round((total / perPartner.size) * 100) / 100,
+    },
+  };
+}
+
+function maxOf(m: Map<string, number>): { value: number; at?: string } {
+  let best: { value: number; at?: string } = { value: 0 };
+  for (const [at, value] of [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (value > best.value) best = { value, at };
+  }
+  return best;
+}
+
+export function buildPlanJson(args: {
+  stack: string;
+  manifestFile: string;
+  manifest: Manifest;
+  resources: readonly RecordedResource[];
+  policyViolations: PolicyViolation[];
+}): PlanJson {
+  return {
+    stack: args.stack,
+    manifest: args.manifestFile,
+    partners: args.manifest.partners.map((p) => ({ orgNumber: p.orgNumber, name: p.name, status: p.status })),
+    resources: args.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      parent: r.parent,
+      protect: r.protect,
+      retainOnDelete: r.retainOnDelete,
+      importId: r.importId,
+      inputs: r.inputs,
+    })),
+    policyViolations: args.policyViolations,
+    budgets: measureBudgets(args.resources),
+  };
+}
+
+function grantText(p: Partner): string {
+  const az = p.azure.map((g) => `${g.container}${g.path === undefined ? "" : `/${g.path}`}:${g.access}`);
+  const aws = p.aws.map((g) => `s3://${g.bucket}/${g.prefix}:${g.access}`);
+  return [...az, ...aws].join(", ") || "(none)";
+}
+
+/** One row per partner, as the summary and the markdown show it. */
+export function partnerRows(settings: Settings, manifest: Manifest, resources: readonly RecordedResource[]) {
+  const names = new Set(resources.map((r) => `${r.type}|${r.name}`));
+  return manifest.partners.map((p) => {
+    const logical = partnerLogicalName(p.orgNumber);
+    const hasIdentity = names.has(`azure-native:managedidentity:UserAssignedIdentity|${logical}-identity`);
+    const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs.name === awsRoleName(settings.environment, p.orgNumber));
+    return {
+      orgNumber: p.orgNumber,
+      name: p.name,
+      status: p.status,
+      identity: hasIdentity ? identityName(settings.environment, p.orgNumber) : "-",
+      subject: p.status === "offboarded" ? "-" : subjectFor(p.orgNumber, settings.scope),
+      grants: p.status === "active" ? grantText(p) : `(none while ${p.status})`,
+      awsRole: role === undefined ? "-" : `${String(role.inputs.path ?? "/")}${String(role.inputs.name)}`,
+    };
+  });
+}
+
+export function countsByType(resources: readonly RecordedResource[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+function budgetLines(b: PlanBudgets): string[] {
+  const row = (label: string, x: Budget) => `  ${label.padEnd(34)} ${String(x.value).padStart(6)}${x.limit === null ? "" : ` / ${x.limit}`}${x.at === undefined ? "" : `  (${x.at})`}`;
+  return [
+    row("role assignments (subscription)", b.roleAssignments),
+    row("ACL entries on one path", b.maxAclEntriesPerPath),
+    row("federated credentials / identity", b.maxFederatedCredentialsPerIdentity),
+    row("trust policy characters", b.maxTrustPolicyChars),
+    `${row("resources per partner (max)", b.resourcesPerPartner)}  average ${b.resourcesPerPartner.average}`,
+  ];
+}
+
+/** The console summary of a plan. */
+export function formatSummary(settings: Settings, manifest: Manifest, plan: PlanJson, resources: readonly RecordedResource[], notes: readonly string[] = []): string {
+  const rows = partnerRows(settings, manifest, resources);
+  const out: string[] = [];
+  out.push(`Offline plan of stack "${plan.stack}" (${settings.environment}), manifest ${plan.manifest}`);
+  out.push(`issuer ${settings.issuer}   audience ${settings.audience}   scope ${settings.scope}`);
+  out.push("");
+  out.push(
+    table(
+      ["org", "name", "status", "identity", "subject", "grants", "aws role"],
+      rows.map((r) => [r.orgNumber, r.name, r.status, r.identity, r.subject, r.grants, r.awsRole]),
+    ),
+  );
+  out.push("");
+  out.push(`${resources.length} resources:`);
+  for (const [type, n] of countsByType(resources)) out.push(`  ${String(n).padStart(5)}  ${type}`);
+  out.push("");
+  out.push("budgets (used / limit):");
+  out.push(...budgetLines(plan.budgets));
+  for (const n of notes) out.push("", n);
+  out.push("");
+  if (plan.policyViolations.length === 0) out.push("policies: no violations");
+  else {
+    out.push(`policies: ${plan.policyViolations.length} violation(s)`);
+    for (const v of plan.policyViolations) out.push(`  [${v.level}] ${v.policy}: ${v.message}${v.urn === null ? "" : ` (${v.urn})`}`);
+  }
+  return out.join("\n");
+}
+
+/** The same summary as markdown (for a pull-request comment or a file). */
+export function formatMarkdown(settings: Settings, manifest: Manifest, plan: PlanJson, resources: readonly RecordedResource[], notes: readonly string[] = []): string {
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const rows = partnerRows(settings, manifest, resources);
+  const out: string[] = [];
+  out.push(`### Offline plan: stack \`${plan.stack}\``);
+  out.push("");
+  if (plan.policyViolations.length > 0) {
+    out.push(`**${plan.policyViolations.length} policy violation(s)**`);
+    out.push("");
+    for (const v of plan.policyViolations) out.push(`- \`${v.level}\` **${esc(v.policy)}**: ${esc(v.message)}`);
+    out.push("");
+  }
+  out.push("| org | name | status | identity | subject | grants | AWS role |");
+  out.push("|---|---|---|---|---|---|---|");
+  for (const r of rows) out.push(`| ${r.orgNumber} | ${esc(r.name)} | ${r.status} | \`${r.identity}\` | \`${r.subject}\` | ${esc(r.grants)} | \`${r.awsRole}\` |`);
+  out.push("");
+  out.push(`<details><summary>${resources.length} resources, budgets</summary>`);
+  out.push("");
+  out.push("| type | count |");
+  out.push("|---|---|");
+  for (const [type, n] of countsByType(resources)) out.push(`| \`${type}\` | ${n} |`);
+  out.push("");
+  out.push("```");
+  out.push(...budgetLines(plan.budgets));
+  out.push("```");
+  out.push("");
+  out.push("</details>");
+  for (const n of notes) out.push("", `> ${n}`);
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,85 @@
+/**
+ * npm run plan -- [--stack S] [--manifest FILE] [--json OUT] [--markdown OUT] [--base GIT_REF]
+ *
+ * The project's main job: runs the real program (infra/index.ts) under Pulumi's mock runtime with the stack's
+ * settings, needing no Pulumi CLI, credentials or network, and shows what `pulumi up` would create.
+ * Exit 0 ok, 1 invalid manifest or settings, 2 mandatory policy violation (files are still written).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { formatProblem, loadManifestFile } from "../infra/manifest/load";
+import { SettingsError } from "../infra/settings";
+import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
+import { runProgramOffline } from "./lib/offlineRun";
+import { buildPlanJson, formatMarkdown, formatSummary } from "./lib/plan";
+
+const USAGE = "usage: npm run plan -- [--stack test|prod] [--manifest FILE] [--json OUT] [--markdown OUT] [--base GIT_REF]";
+
+export async function plan(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(
+    argv,
+    {
+      stack: { type: "string" },
+      manifest: { type: "string" },
+      json: { type: "string" },
+      markdown: { type: "string" },
+      base: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+  );
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"\n${USAGE}`);
+  const stack = values.stack ?? "test";
+  const settings = settingsFor(stack);
+  const manifestFile = path.normalize(values.manifest ?? settings.manifest);
+
+  // Validate first, with the same messages as `npm run validate`.
+  const loaded = loadManifestFile(manifestFile);
+  for (const w of loaded.warnings) process.stderr.write(`${formatProblem(w)}\n`);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) process.stderr.write(`${formatProblem(e)}\n`);
+    process.stderr.write(`${manifestFile}: ${loaded.errors.length} error(s); the manifest is invalid\n`);
+    return 1;
+  }
+
+  let run;
+  try {
+    run = await runProgramOffline({ stack, manifest: manifestFile });
+  } catch (e) {
+    if (e instanceof SettingsError) throw new CliError(e.message);
+    // The program refuses input it cannot deploy (limits, names) with a RunError: a user error, not a bug.
+    if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true) throw new CliError(e.message);
+    throw e;
+  }
+
+  const policyViolations: ReturnType<typeof buildPlanJson>["policyViolations"] = [];
+  const planJson = buildPlanJson({ stack, manifestFile, manifest: loaded.manifest, resources: run.resources, policyViolations });
+  const notes: string[] = [];
+  if (!run.settings.maskinporten.manageScopeAccess) {
+    notes.push(
+      `Maskinporten scope access is not managed on this stack (maskinporten.manageScopeAccess is off): grant each active partner access to ${run.settings.scope} by hand (Samarbeidsportalen, or PUT ${run.settings.maskinporten.apiBaseUrl}/api/v1/scopes/access/<orgno>?scope=${encodeURIComponent(run.settings.scope)}).`,
+    );
+  }
+
+  process.stdout.write(`${formatSummary(run.settings, loaded.manifest, planJson, run.resources, notes)}\n`);
+  if (values.json !== undefined) {
+    writeFile(values.json, `${JSON.stringify(planJson, null, 2)}\n`);
+    process.stdout.write(`wrote ${values.json}\n`);
+  }
+  if (values.markdown !== undefined) {
+    writeFile(values.markdown, formatMarkdown(run.settings, loaded.manifest, planJson, run.resources, notes));
+    process.stdout.write(`wrote ${values.markdown}\n`);
+  }
+  return planJson.policyViolations.some((v) => v.level === "mandatory") ? 2 : 0;
+}
+
+function writeFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+if (require.main === module) runMain(() => plan(process.argv.slice(2)));
