@@ -46,6 +46,9 @@ export async function plan(argv: string[]): Promise<number> {
     return 1;
   }
 
+  // Pulumi captures a stack trace for every resource and promise; with source maps on (tsx turns them on)
+  // each capture is resolved through the maps, which dominated the plan's profile.
+  process.setSourceMapsEnabled(false);
   let run;
   try {
     run = await runProgramOffline({ stack, manifest: manifestFile });
