@@ -15,7 +15,15 @@ for (const w of loaded.warnings) void pulumi.log.warn(formatProblem(w));
 if (!loaded.ok) {
   throw new pulumi.RunError(`the onboarding manifest is invalid:\n${loaded.errors.map(formatProblem).join("\n")}`);
 }
-const result = defineStack(settings, loaded.manifest);
+let result: ReturnType<typeof defineStack>;
+try {
+  result = defineStack(settings, loaded.manifest);
+} catch (e) {
+  // Validation before creation (limits, names, references) throws plain Errors naming the partner and the
+  // fix: show them without a stack trace.
+  if (e instanceof Error && !(e instanceof pulumi.RunError)) throw new pulumi.RunError(e.message);
+  throw e;
+}
 
 /** Per-partner handover data keyed by organization number (`pulumi stack output --json partners`). */
 export const partners = result.partners;

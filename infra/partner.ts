@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GroupMember } from "@pulumi/azuread/groupMember";
+import { needsAwsRole, PartnerAwsRole, type AwsPlatform } from "./aws";
 import { createManagedIdentity, federatedTrustProblems, skyportenTrust, type PartnerIdentity } from "./azure/identity";
 import { membershipsFor } from "./azure/model";
 import type { AzurePlatform } from "./azure/platform";
-import type { Partner } from "./manifest/schema";
+import type { Bucket, Partner } from "./manifest/schema";
 import { subjectFor } from "./naming";
 import type { Settings } from "./settings/schema";
 
@@ -37,6 +38,8 @@ export interface SkyportenPartnerArgs {
   settings: Settings;
   partner: Partner;
   azure: AzurePlatform;
+  /** The stack's AWS platform, when the AWS variant is enabled. */
+  aws?: { platform: AwsPlatform; buckets: readonly Bucket[] };
 }
 
 /**
@@ -47,6 +50,8 @@ export interface SkyportenPartnerArgs {
 export class SkyportenPartner extends pulumi.ComponentResource {
   readonly orgNumber: string;
   readonly identity?: PartnerIdentity;
+  /** ARN of the partner's web-identity role (active partners with AWS grants). */
+  readonly awsRoleArn?: pulumi.Output<string>;
   readonly issuer: string;
   readonly subject: string;
   readonly audience: string;
@@ -84,6 +89,13 @@ export class SkyportenPartner extends pulumi.ComponentResource {
           { parent: this },
         );
       }
+    }
+
+    if (args.aws !== undefined && needsAwsRole(partner)) {
+      const providerArn = args.aws.platform.providerArn;
+      if (providerArn === undefined) throw new Error(`organization ${partner.orgNumber} has AWS grants but the stack has no Skyporten OIDC provider; enable aws in the stack settings`);
+      const role = new PartnerAwsRole(`${name}-aws`, { settings, partner, buckets: [...args.aws.buckets], providerArn, tags }, { parent: this });
+      this.awsRoleArn = role.roleArn;
     }
 
     this.registerOutputs({});

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AwsPlatform, awsPartnerOutputs, type AwsPartnerOutputs } from "./aws";
 import { AzurePlatform } from "./azure/platform";
 import type { Manifest, Partner } from "./manifest/schema";
 import { partnerLogicalName } from "./naming";
@@ -22,6 +23,7 @@ export interface PartnerOutput {
     dfsEndpoint: string;
     grants: Partner["azure"];
   };
+  aws?: AwsPartnerOutputs;
 }
 
 export interface StackResult {
@@ -34,6 +36,7 @@ export interface StackResult {
  */
 export function defineStack(settings: Settings, manifest: Manifest): StackResult {
   const azure = new AzurePlatform("azure", { settings, containers: manifest.containers });
+  const aws = settings.aws.enabled ? { platform: new AwsPlatform("aws", { settings, manifest }), buckets: manifest.buckets } : undefined;
   const account = settings.azure.storageAccountName;
   const partners: Record<string, PartnerOutput> = {};
   for (const partner of manifest.partners) {
@@ -48,7 +51,7 @@ export function defineStack(settings: Settings, manifest: Manifest): StackResult
       partners[partner.orgNumber] = base;
       continue;
     }
-    const component = new SkyportenPartner(partnerLogicalName(partner.orgNumber), { settings, partner, azure });
+    const component = new SkyportenPartner(partnerLogicalName(partner.orgNumber), { settings, partner, azure, aws });
     base.subject = component.subject;
     if (component.identity !== undefined) {
       base.azure = {
@@ -61,6 +64,9 @@ export function defineStack(settings: Settings, manifest: Manifest): StackResult
         dfsEndpoint: `https://${account}.dfs.core.windows.net`,
         grants: partner.azure,
       };
+    }
+    if (component.awsRoleArn !== undefined && aws?.platform.providerArn !== undefined) {
+      base.aws = awsPartnerOutputs({ settings, partner, roleArn: component.awsRoleArn, providerArn: aws.platform.providerArn });
     }
     partners[partner.orgNumber] = base;
   }
