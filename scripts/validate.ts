@@ -1,16 +1,21 @@
 /**
- * npm run validate -- [--stack S] [FILE]
+ * npm run validate -- [--stack S] [--today YYYY-MM-DD] [FILE]
  * Validate a manifest: exit 0 when valid (warnings printed), 1 when invalid; every error on stderr as
- * `file:line:col path: message`, all errors of the file at once.
+ * `file:line:col path: message`, all errors of the file at once. `--today` sets the day reviewBy dates are
+ * judged against (default: today, UTC), for reproducible CI runs.
  */
 import * as path from "node:path";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
 import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
 
-const USAGE = "usage: npm run validate -- [--stack test|prod] [FILE]";
+const USAGE = "usage: npm run validate -- [--stack test|prod] [--today YYYY-MM-DD] [FILE]";
 
 export function validate(argv: string[]): number {
-  const { values, positionals } = parseCli(argv, { stack: { type: "string" }, help: { type: "boolean", short: "h" } }, USAGE);
+  const { values, positionals } = parseCli(
+    argv,
+    { stack: { type: "string" }, today: { type: "string" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -19,7 +24,9 @@ export function validate(argv: string[]): number {
   const stack = values.stack ?? "test";
   const file = positionals[0] ?? settingsFor(stack).manifest;
   const shown = path.isAbsolute(file) ? file : path.normalize(file);
-  const result = loadManifestFile(shown);
+  const result = loadManifestFile(shown, {
+    today: values.today === undefined ? undefined : parseDay(values.today),
+  });
   for (const w of result.warnings) process.stderr.write(`${formatProblem(w)}\n`);
   if (!result.ok) {
     for (const e of result.errors) process.stderr.write(`${formatProblem(e)}\n`);
@@ -31,6 +38,14 @@ export function validate(argv: string[]): number {
     `${shown}: valid (${m.partners.length} partners, ${m.containers.length} containers, ${m.buckets.length} buckets${result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : ""})\n`,
   );
   return 0;
+}
+
+function parseDay(text: string): Date {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : undefined;
+  if (day === undefined || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== text) {
+    throw new CliError(`--today must be a date written YYYY-MM-DD, got "${text}"\n${USAGE}`);
+  }
+  return day;
 }
 
 if (require.main === module) runMain(() => validate(process.argv.slice(2)));

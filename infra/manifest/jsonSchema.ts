@@ -7,8 +7,12 @@ import { ManifestSchema } from "./schema";
  * a transform (org number, review date) get their input shape here; the zod schema stays the authority.
  */
 export function manifestJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(ManifestSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-  const partner = (schema as { properties: { partners: { items: { properties: Record<string, unknown> } } } }).properties.partners.items;
+  const schema = z.toJSONSchema(ManifestSchema, { io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  const partner = (schema as { properties: { partners: { items: { properties: Record<string, unknown> } } } })
+    .properties.partners.items;
   partner.properties.orgNumber = {
     type: "string",
     pattern: "^[0-9]{9}$",
@@ -17,7 +21,8 @@ export function manifestJsonSchema(): Record<string, unknown> {
   partner.properties.reviewBy = {
     type: "string",
     format: "date",
-    description: "Date by which the access must be reviewed (YYYY-MM-DD): a warning 30 days ahead, an error once past.",
+    description:
+      "Date by which the access must be reviewed (YYYY-MM-DD): a warning 30 days ahead, an error once past.",
   };
   return {
     ...schema,

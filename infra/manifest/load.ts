@@ -1,7 +1,25 @@
 import * as fs from "node:fs";
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Document } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Node,
+  type Document,
+} from "yaml";
 import type { z } from "zod";
-import { ManifestSchema, type Manifest } from "./schema";
+import {
+  lenientPartners,
+  ManifestSchema,
+  unquotedOrgNumberMessage,
+  UNQUOTED_NUMBER,
+  type Manifest,
+} from "./schema";
 
 /** One finding in a manifest, positioned for editors and CI annotations (`file:line:col path: message`). */
 export interface Problem {
@@ -54,7 +72,10 @@ export function loadManifestFile(file: string, options: LoadOptions = {}): LoadR
   try {
     stat = fs.statSync(file);
   } catch {
-    return fail(file, `cannot read manifest file "${file}": it does not exist; pass the path of stacks/<stack>.yaml`);
+    return fail(
+      file,
+      `cannot read manifest file "${file}": it does not exist; pass the path of stacks/<stack>.yaml`,
+    );
   }
   if (!stat.isFile()) return fail(file, `"${file}" is not a file; pass the path of stacks/<stack>.yaml`);
   if (stat.size > MANIFEST_LIMITS.maxBytes) return tooLarge(file, stat.size);
@@ -63,61 +84,138 @@ export function loadManifestFile(file: string, options: LoadOptions = {}): LoadR
 
 /** Validate manifest text. Any input yields a typed manifest or positioned errors, never an exception. */
 export function loadManifestText(text: string, file: string, options: LoadOptions = {}): LoadResult {
-  if (Buffer.byteLength(text, "utf8") > MANIFEST_LIMITS.maxBytes) return tooLarge(file, Buffer.byteLength(text, "utf8"));
+  if (Buffer.byteLength(text, "utf8") > MANIFEST_LIMITS.maxBytes)
+    return tooLarge(file, Buffer.byteLength(text, "utf8"));
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
     // uniqueKeys (default true) makes a duplicate key an error: a second `access:` must not silently win.
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+    // stringKeys makes every key text and a collection used as a key an error.
+    doc = parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      strict: true,
+      stringKeys: true,
+    });
   } catch (e) {
-    return fail(file, `the manifest could not be parsed (${e instanceof Error ? e.name : "error"}); it is too deeply nested or malformed`);
+    return fail(
+      file,
+      `the manifest could not be parsed (${e instanceof Error ? e.name : "error"}); it is too deeply nested or malformed`,
+    );
   }
   const at = (offset: number | undefined) => {
     const pos = lineCounter.linePos(offset ?? 0);
     return { line: pos.line, col: pos.col };
   };
-  const errors: Problem[] = [];
-  for (const e of doc.errors) {
-    const msg = e.code === "DUPLICATE_KEY" ? `${e.message}; remove or merge the duplicate key` : e.message.split("\n")[0]!;
-    errors.push({ severity: "error", file, ...at(e.pos[0]), path: "", message: msg });
-  }
-  if (errors.length > 0) return { ok: false, errors, warnings: [] };
+  const problem = (offset: number | undefined, path: string, message: string): Problem => ({
+    severity: "error",
+    file,
+    ...at(offset),
+    path,
+    message,
+  });
+
+  // yaml's composer recurses per nesting level and reports a stack overflow as RESOURCE_EXHAUSTION on every
+  // level it unwinds through: one clear error instead of hundreds of copies.
+  const exhausted = doc.errors.find((e) => e.code === "RESOURCE_EXHAUSTION");
+  if (exhausted !== undefined)
+    return { ok: false, errors: [problem(exhausted.pos[0], "", tooDeep())], warnings: [] };
+  const errors: Problem[] = doc.errors.map((e) => {
+    switch (e.code) {
+      case "DUPLICATE_KEY": {
+        const path = pathOfKeyAt(doc, e.pos[0]);
+        const key = path?.[path.length - 1];
+        return problem(
+          e.pos[0],
+          path === undefined ? "" : formatPath(path),
+          `duplicate key${key === undefined ? "" : ` "${String(key)}"`}: a key may appear once per mapping (YAML would otherwise keep only the last value); remove or merge the duplicate`,
+        );
+      }
+      case "MULTIPLE_DOCS":
+        return problem(
+          e.pos[0],
+          "",
+          'the manifest must be a single YAML document: remove the "---" separator and merge what follows into one document',
+        );
+      case "NON_STRING_KEY":
+        return problem(e.pos[0], "", "keys must be plain text, not lists or mappings");
+      default:
+        return problem(e.pos[0], "", e.message.split("\n")[0]!);
+    }
+  });
+  if (errors.length > 0) return { ok: false, errors: sorted(errors), warnings: [] };
 
   const depthProblem = checkDepth(doc.contents);
-  if (depthProblem !== undefined) {
-    return { ok: false, errors: [{ severity: "error", file, ...at(depthProblem), path: "", message: `collections are nested deeper than ${MANIFEST_LIMITS.maxDepth} levels; a manifest needs 4` }], warnings: [] };
+  if (depthProblem !== undefined)
+    return { ok: false, errors: [problem(depthProblem, "", tooDeep())], warnings: [] };
+  const aliasProblem = checkAliases(doc);
+  if (aliasProblem !== undefined) {
+    return {
+      ok: false,
+      errors: [problem(aliasProblem.offset, formatPath(aliasProblem.path), aliasProblem.message)],
+      warnings: [],
+    };
   }
 
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MANIFEST_LIMITS.maxAliasCount });
   } catch (e) {
-    const why = e instanceof Error && /alias/i.test(e.message) ? `too many YAML aliases (more than ${MANIFEST_LIMITS.maxAliasCount}); write entries out instead of using anchors` : "the YAML could not be converted to data";
+    const why =
+      e instanceof Error && /excessive alias count/i.test(e.message)
+        ? `too many YAML aliases (more than ${MANIFEST_LIMITS.maxAliasCount} values through aliases); write entries out instead of using anchors`
+        : `the YAML could not be converted to data (${e instanceof Error ? e.message : String(e)})`;
     return fail(file, why);
   }
   if (data === null || data === undefined) data = {};
 
   const parsed = ManifestSchema.safeParse(data);
-  if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((issue) => issueToProblem(issue, doc, file, at)), warnings: [] };
-  }
-  const manifest = parsed.data;
+  if (!parsed.success)
+    errors.push(...parsed.error.issues.flatMap((issue) => issueToProblems(issue, doc, file, at)));
+
+  // Review dates are judged even when other fields are invalid, so all errors of the file come at once.
   const warnings: Problem[] = [];
   const today = startOfDay(options.today ?? new Date());
-  manifest.partners.forEach((p, i) => {
-    if (p.reviewBy === undefined || p.status === "offboarded") return;
+  lenientPartners(data).forEach((p, i) => {
+    if (p?.reviewBy === undefined || p.status === "offboarded") return;
+    const who = p.orgNumber === undefined ? `partners[${i}]` : `organization ${p.orgNumber}`;
     const days = Math.round((Date.parse(`${p.reviewBy}T00:00:00Z`) - today) / 86_400_000);
     const path: (string | number)[] = ["partners", i, "reviewBy"];
     const node = nodeAt(doc, path);
-    const pos = at(node?.range?.[0]);
     if (days < 0) {
-      errors.push({ severity: "error", file, ...pos, path: formatPath(path), message: `review of organization ${p.orgNumber} was due ${p.reviewBy}; review the access, then set a new reviewBy date or offboard the partner` });
+      errors.push(
+        problem(
+          node?.range?.[0],
+          formatPath(path),
+          `review of ${who} was due ${p.reviewBy}; review the access, then set a new reviewBy date or offboard the partner`,
+        ),
+      );
     } else if (days <= REVIEW_WARNING_DAYS) {
-      warnings.push({ severity: "warning", file, ...pos, path: formatPath(path), message: `review of organization ${p.orgNumber} is due ${p.reviewBy} (in ${days} days)` });
+      warnings.push({
+        ...problem(
+          node?.range?.[0],
+          formatPath(path),
+          `review of ${who} is due ${p.reviewBy} (in ${days} days)`,
+        ),
+        severity: "warning",
+      });
     }
   });
-  if (errors.length > 0) return { ok: false, errors, warnings };
-  return { ok: true, manifest, warnings };
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors: sorted(errors), warnings };
+  return { ok: true, manifest: parsed.data, warnings };
+}
+
+function tooDeep(): string {
+  return `collections are nested deeper than ${MANIFEST_LIMITS.maxDepth} levels; a manifest needs 4: check the brackets and indentation`;
+}
+
+/** Problems in file order (line, then column); ties keep the order they were found in. */
+function sorted(problems: Problem[]): Problem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.line - b.p.line || a.p.col - b.p.col || a.i - b.i)
+    .map((x) => x.p);
 }
 
 function startOfDay(d: Date): number {
@@ -125,11 +223,18 @@ function startOfDay(d: Date): number {
 }
 
 function fail(file: string, message: string): LoadResult {
-  return { ok: false, errors: [{ severity: "error", file, line: 1, col: 1, path: "", message }], warnings: [] };
+  return {
+    ok: false,
+    errors: [{ severity: "error", file, line: 1, col: 1, path: "", message }],
+    warnings: [],
+  };
 }
 
 function tooLarge(file: string, bytes: number): LoadResult {
-  return fail(file, `the manifest is ${bytes} bytes, more than the ${MANIFEST_LIMITS.maxBytes} allowed; split stacks or check that the right file was given`);
+  return fail(
+    file,
+    `the manifest is ${bytes} bytes, more than the ${MANIFEST_LIMITS.maxBytes} allowed; split stacks or check that the right file was given`,
+  );
 }
 
 /** Iterative depth check (no recursion, so hostile nesting cannot overflow the stack). Returns an offset. */
@@ -148,13 +253,77 @@ function checkDepth(root: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * Aliases that yaml's toJS would not turn into plain data: one used before its anchor (toJS throws) and one
+ * inside the collection it refers to (toJS builds a circular structure). Runs after checkDepth, so the
+ * recursive visit is bounded.
+ */
+function checkAliases(
+  doc: Document.Parsed,
+): { offset: number; path: (string | number)[]; message: string } | undefined {
+  const anchors = new Map<string, Node>();
+  let found: { offset: number; path: (string | number)[]; message: string } | undefined;
+  visit(doc, {
+    Node(_key, node, ancestors) {
+      if (isAlias(node)) {
+        const target = anchors.get(node.source);
+        const where = { offset: node.range?.[0] ?? 0, path: fieldPath(ancestors, node) };
+        if (target === undefined) {
+          found = {
+            ...where,
+            message: `alias "*${node.source}" refers to no anchor "&${node.source}" defined before it; define the anchor first or write the value out`,
+          };
+        } else if (ancestors.includes(target)) {
+          found = {
+            ...where,
+            message: `alias "*${node.source}" lies inside the collection it refers to; a manifest cannot contain itself`,
+          };
+        }
+        if (found !== undefined) return visit.BREAK;
+      } else if (node.anchor !== undefined) anchors.set(node.anchor, node);
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** The field path of `node` from yaml's visit ancestors (Document, collections and pairs). */
+function fieldPath(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  const out: (string | number)[] = [];
+  ancestors.forEach((a, i) => {
+    const child = ancestors[i + 1] ?? node;
+    if (isSeq(a)) out.push(a.items.indexOf(child));
+    else if (isPair(a) && isScalar(a.key) && child === a.value) out.push(String(a.key.value));
+  });
+  return out;
+}
+
+/** The field path of the mapping key that starts at `offset` (for duplicate-key errors). Iterative. */
+function pathOfKeyAt(doc: Document.Parsed, offset: number): (string | number)[] | undefined {
+  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) continue;
+        if (isNode(pair.key) && pair.key.range?.[0] === offset) return [...path, key];
+        stack.push({ node: pair.value, path: [...path, key] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+    }
+  }
+  return undefined;
+}
+
 /** The YAML node at a data path, or the deepest existing ancestor. */
 function nodeAt(doc: Document.Parsed, path: readonly PropertyKey[]): Node | undefined {
   let node: unknown = doc.contents;
   let last: Node | undefined = isNode(node) ? node : undefined;
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === seg);
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
       if (pair === undefined) return last;
       node = pair.value ?? pair.key;
     } else if (isSeq(node) && typeof seg === "number") {
@@ -170,44 +339,50 @@ function nodeAt(doc: Document.Parsed, path: readonly PropertyKey[]): Node | unde
 function keyNodeAt(doc: Document.Parsed, path: readonly PropertyKey[], key: string): Node | undefined {
   const map = nodeAt(doc, path);
   if (!isMap(map)) return map;
-  const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
   return pair !== undefined && isNode(pair.key) ? pair.key : map;
 }
 
-function issueToProblem(
+function issueToProblems(
   issue: z.core.$ZodIssue,
   doc: Document.Parsed,
   file: string,
   at: (offset: number | undefined) => { line: number; col: number },
-): Problem {
+): Problem[] {
   const path = issue.path;
   if (issue.code === "unrecognized_keys") {
-    const key = issue.keys[0]!;
-    const node = keyNodeAt(doc, path, key);
+    // One problem per unknown key, each at its own key: all errors at once, each where it is.
     const allowed = allowedKeysAt(path);
     const hint = allowed === undefined ? "" : `; allowed keys here: ${allowed.join(", ")}`;
-    const more = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).map((k) => `"${k}"`).join(", ")})` : "";
-    return {
+    return issue.keys.map((key) => ({
       severity: "error",
       file,
-      ...at(node?.range?.[0]),
+      ...at(keyNodeAt(doc, path, key)?.range?.[0]),
       path: formatPath([...path, key]),
-      message: `unknown key "${key}"${more}: a misspelt key would silently drop a setting, so it is refused${hint}`,
-    };
+      message: `unknown key "${key}": a misspelt key would silently drop a setting, so it is refused${hint}`,
+    }));
   }
   const node = nodeAt(doc, path);
   let message = issue.message;
+  if (
+    issue.code === "custom" &&
+    issue.params?.[UNQUOTED_NUMBER] === true &&
+    isScalar(node) &&
+    typeof node.source === "string"
+  ) {
+    message = unquotedOrgNumberMessage(node.source);
+  }
   if (!pathExists(doc, path)) {
     message = `${String(path[path.length - 1] ?? "value")} is missing: ${issue.message}`;
   }
-  return { severity: "error", file, ...at(node?.range?.[0]), path: formatPath(path), message };
+  return [{ severity: "error", file, ...at(node?.range?.[0]), path: formatPath(path), message }];
 }
 
 function pathExists(doc: Document.Parsed, path: readonly PropertyKey[]): boolean {
   let node: unknown = doc.contents;
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === seg);
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
       if (pair === undefined) return false;
       node = pair.value;
     } else if (isSeq(node) && typeof seg === "number") {

@@ -49,7 +49,12 @@ const SEGMENT = /^[A-Za-z0-9._-]+$/;
  */
 export function relativePathProblem(path: string): string | undefined {
   if (path.length === 0) return "must not be empty";
-  if (path.startsWith("/")) return `must be relative: remove the leading "/" (write "${path.replace(/^\/+/, "")}")`;
+  if (path.startsWith("/")) {
+    const rest = path.replace(/^\/+/, "");
+    return rest === ""
+      ? "must name a directory, not the root"
+      : `must be relative: remove the leading "/" (write "${rest}")`;
+  }
   if (path.includes("\\")) return 'must use "/" as separator, not "\\"';
   if (/[*?[\]{}]/.test(path)) return "must not contain wildcards (* ? [ ] { }): grants are exact directories";
   const segments = path.split("/");
@@ -61,16 +66,32 @@ export function relativePathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The message for an organization number YAML read as a number. `written` is the number as it stands in the file:
+ * the loader passes the YAML source text, because the parsed number has lost leading zeros and digits beyond
+ * double precision, and quoting it would otherwise change it.
+ */
+export function unquotedOrgNumberMessage(written: string): string {
+  return `organization number must be a quoted string: write orgNumber: "${written}" so YAML keeps it as text`;
+}
+
+/** Marks the issue so the loader can replace the number with its source text (see unquotedOrgNumberMessage). */
+export const UNQUOTED_NUMBER = "unquotedNumber";
+
 const orgNumber = z.unknown().transform((value, ctx): string => {
   if (typeof value === "number" || typeof value === "bigint") {
     ctx.addIssue({
       code: "custom",
-      message: `organization number must be a quoted string: write orgNumber: "${String(value)}" so YAML keeps it as text`,
+      message: unquotedOrgNumberMessage(String(value)),
+      params: { [UNQUOTED_NUMBER]: true },
     });
     return z.NEVER;
   }
   if (typeof value !== "string") {
-    ctx.addIssue({ code: "custom", message: 'organization number must be a quoted string of 9 digits, e.g. "917422575"' });
+    ctx.addIssue({
+      code: "custom",
+      message: 'organization number must be a quoted string of 9 digits, e.g. "917422575"',
+    });
     return z.NEVER;
   }
   const problem = orgNumberProblem(value);
@@ -90,12 +111,14 @@ function checked(problemOf: (v: string) => string | undefined, what: string) {
 
 const access = z.enum(ACCESS_LEVELS, { error: 'access must be one of "read", "write", "read-write"' });
 
-const adlsPath = checked(
-  (v) => relativePathProblem(v.endsWith("/") ? v.slice(0, -1) : v),
-  "path",
-).transform((v) => (v.endsWith("/") ? v.slice(0, -1) : v));
+const adlsPath = checked((v) => {
+  if (v === "" || v === "/") return 'must name a directory; remove "path" to grant the whole container';
+  return relativePathProblem(v.endsWith("/") ? v.slice(0, -1) : v);
+}, "path").transform((v) => (v.endsWith("/") ? v.slice(0, -1) : v));
 
 const s3Prefix = checked((v) => {
+  if (v === "" || v === "/")
+    return 'must name a directory such as "partner/"; the whole bucket cannot be granted';
   if (!v.endsWith("/")) return `must end with "/" (write "${v}/") so that "abc/" can never match "abcd/"`;
   return relativePathProblem(v.slice(0, -1));
 }, "prefix");
@@ -115,93 +138,141 @@ const isoDate = z.unknown().transform((value, ctx): string => {
   return text;
 });
 
+/**
+ * A zod error option: `message` when the value has the wrong type (zod's default, "expected array, received
+ * null", names no fix), zod's own message for anything else.
+ */
+function typeError(message: string) {
+  return { error: (issue: { code?: string }) => (issue.code === "invalid_type" ? message : undefined) };
+}
+
 export const AzureGrantSchema = z
-  .strictObject({
-    container: z.string({ error: "container must be the name of a container declared under containers" }),
-    access,
-    path: adlsPath.optional().describe("Directory inside the container; absent means the whole container."),
-  })
+  .strictObject(
+    {
+      container: z.string({ error: "container must be the name of a container declared under containers" }),
+      access,
+      path: adlsPath.optional().describe("Directory inside the container; absent means the whole container."),
+    },
+    typeError(
+      'each azure grant must be a mapping such as "container: inbound" with "access: read" (and optionally "path: dir")',
+    ),
+  )
   .describe("Access to an ADLS Gen2 container, or to one directory in it.");
 
 export const AwsGrantSchema = z
-  .strictObject({
-    bucket: z.string({ error: "bucket must be the name of a bucket declared under buckets" }),
-    prefix: s3Prefix.describe('Key prefix, relative, ending with "/".'),
-    access,
-  })
+  .strictObject(
+    {
+      bucket: z.string({ error: "bucket must be the name of a bucket declared under buckets" }),
+      prefix: s3Prefix.describe('Key prefix, relative, ending with "/".'),
+      access,
+    },
+    typeError(
+      'each aws grant must be a mapping with bucket, prefix and access, such as "bucket: b", "prefix: partner/", "access: read"',
+    ),
+  )
   .describe("Access to one key prefix of an S3 bucket.");
 
 export const PartnerSchema = z
-  .strictObject({
-    orgNumber: orgNumber.describe('Norwegian organization number: a quoted string of 9 digits, MOD11-valid.'),
-    name: z
-      .string({ error: "name must be the organization's display name (text)" })
-      .trim()
-      .min(1, "name must not be empty")
-      .max(256, "name must be at most 256 characters")
-      .describe("Display name; never part of a resource name."),
-    status: z
-      .enum(PARTNER_STATUSES, { error: 'status must be one of "active", "suspended", "offboarded"' })
-      .default("active"),
-    contact: z.string().trim().min(1).max(256).optional().describe("Who to contact at the partner."),
-    reviewBy: isoDate.optional().describe("Date by which the access must be reviewed (YYYY-MM-DD)."),
-    azure: z.array(AzureGrantSchema).default([]),
-    aws: z.array(AwsGrantSchema).default([]),
-  })
+  .strictObject(
+    {
+      orgNumber: orgNumber.describe(
+        "Norwegian organization number: a quoted string of 9 digits, MOD11-valid.",
+      ),
+      name: z
+        .string({ error: "name must be the organization's display name (text)" })
+        .trim()
+        .min(1, "name must not be empty")
+        .max(256, "name must be at most 256 characters")
+        .describe("Display name; never part of a resource name."),
+      status: z
+        .enum(PARTNER_STATUSES, { error: 'status must be one of "active", "suspended", "offboarded"' })
+        .default("active"),
+      contact: z
+        .string({ error: "contact must be text: an e-mail address or a name" })
+        .trim()
+        .min(1, "contact must not be empty; remove the key if there is no contact")
+        .max(256, "contact must be at most 256 characters")
+        .optional()
+        .describe("Who to contact at the partner."),
+      reviewBy: isoDate.optional().describe("Date by which the access must be reviewed (YYYY-MM-DD)."),
+      azure: z
+        .array(
+          AzureGrantSchema,
+          typeError('azure must be a list of grants ("- container: ..."); remove the key for none'),
+        )
+        .default([]),
+      aws: z
+        .array(
+          AwsGrantSchema,
+          typeError('aws must be a list of grants ("- bucket: ..."); remove the key for none'),
+        )
+        .default([]),
+    },
+    typeError(
+      'each partner must be a mapping with at least orgNumber and name, such as orgNumber: "917422575"',
+    ),
+  )
   .describe("One partner organization.");
 
-export const ContainerSchema = z.strictObject({
-  name: checked(containerNameProblem, "container name"),
-  adopt: z
-    .boolean()
+const adopt = (what: string) =>
+  z
+    .boolean({ error: "adopt must be true or false" })
     .default(false)
-    .describe("The container already exists: import it instead of creating it."),
-});
+    .describe(`The ${what} already exists: import it instead of creating it.`);
 
-export const BucketSchema = z.strictObject({
-  name: checked(bucketNameProblem, "bucket name"),
-  adopt: z.boolean().default(false).describe("The bucket already exists: import it instead of creating it."),
-  kmsKeyArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
-    .optional()
-    .describe("Customer-managed KMS key of the bucket; partners get Decrypt/GenerateDataKey on it only."),
-});
+export const ContainerSchema = z.strictObject(
+  {
+    name: checked(containerNameProblem, "container name"),
+    adopt: adopt("container"),
+  },
+  typeError('each container must be a mapping such as "name: inbound"'),
+);
+
+export const BucketSchema = z.strictObject(
+  {
+    name: checked(bucketNameProblem, "bucket name"),
+    adopt: adopt("bucket"),
+    kmsKeyArn: z
+      .string({ error: "kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" })
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+        "kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+      )
+      .optional()
+      .describe("Customer-managed KMS key of the bucket; partners get Decrypt/GenerateDataKey on it only."),
+  },
+  typeError('each bucket must be a mapping such as "name: my-bucket"'),
+);
 
 export const ManifestSchema = z
-  .strictObject({
-    containers: z.array(ContainerSchema).default([]),
-    buckets: z.array(BucketSchema).default([]),
-    partners: z.array(PartnerSchema).default([]),
-  })
+  .strictObject(
+    {
+      containers: z
+        .array(
+          ContainerSchema,
+          typeError('containers must be a list such as "- name: inbound"; write "containers: []" for none'),
+        )
+        .default([]),
+      buckets: z
+        .array(
+          BucketSchema,
+          typeError('buckets must be a list such as "- name: my-bucket"; write "buckets: []" for none'),
+        )
+        .default([]),
+      partners: z
+        .array(
+          PartnerSchema,
+          typeError(
+            'partners must be a list of partner entries ("- orgNumber: ..."); write "partners: []" for none',
+          ),
+        )
+        .default([]),
+    },
+    typeError("the manifest must be a mapping with the keys containers, buckets and partners"),
+  )
   // `when: () => true` runs the cross-field rules even when some field is invalid, so a file's errors all come
-  // at once; the rules look only at the entries that are valid on their own.
+  // at once; the rules look at every entry, and at every grant, that is valid on its own.
   .superRefine((_m, ctx) => crossFieldRules(leniently(ctx.value), ctx), { when: () => true });
-
-interface LenientManifest {
-  containers: { name: string }[];
-  buckets: { name: string }[];
-  /** Same indices as the input; undefined where the entry is invalid on its own. */
-  partners: (Partner | undefined)[];
-}
-
-function leniently(raw: unknown): LenientManifest {
-  const obj = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const named = (v: unknown) =>
-    list(v).flatMap((x) => {
-      const name = typeof x === "object" && x !== null ? (x as { name?: unknown }).name : undefined;
-      return typeof name === "string" ? [{ name }] : [];
-    });
-  return {
-    containers: named(obj.containers),
-    buckets: named(obj.buckets),
-    partners: list(obj.partners).map((p) => {
-      const r = PartnerSchema.safeParse(p);
-      return r.success ? r.data : undefined;
-    }),
-  };
-}
 
 export type AzureGrant = z.output<typeof AzureGrantSchema>;
 export type AwsGrant = z.output<typeof AwsGrantSchema>;
@@ -210,19 +281,130 @@ export type Container = z.output<typeof ContainerSchema>;
 export type Bucket = z.output<typeof BucketSchema>;
 export type Manifest = z.output<typeof ManifestSchema>;
 
-/** Is `inner` the same directory as `outer` or below it? Both relative, no trailing "/". */
-function pathWithin(inner: string, outer: string): boolean {
-  return inner === outer || inner.startsWith(`${outer}/`);
+/**
+ * A partner entry as far as it is valid: a field or grant that is invalid on its own is undefined (its own
+ * error is reported by the schema), so one bad field does not hide the cross-field errors of the others.
+ */
+export interface LenientPartner {
+  orgNumber: string | undefined;
+  /** `active` when absent or invalid: the rules then treat the entry as live, the safe reading. */
+  status: PartnerStatus;
+  reviewBy: string | undefined;
+  azure: (AzureGrant | undefined)[];
+  aws: (AwsGrant | undefined)[];
+}
+
+interface LenientManifest {
+  containers: { name: string }[];
+  buckets: { name: string }[];
+  /** Same indices as the input; undefined where the entry is not a mapping at all. */
+  partners: (LenientPartner | undefined)[];
+}
+
+const asRecord = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+function valid<S extends z.ZodType>(schema: S, v: unknown): z.output<S> | undefined {
+  const r = schema.safeParse(v);
+  return r.success ? r.data : undefined;
+}
+
+/** The partners of raw (JSON-like) manifest data, each as far as it is valid; see LenientPartner. */
+export function lenientPartners(raw: unknown): (LenientPartner | undefined)[] {
+  const shape = PartnerSchema.shape;
+  return asList(asRecord(raw)?.partners).map((entry) => {
+    const p = asRecord(entry);
+    if (p === undefined) return undefined;
+    return {
+      orgNumber: valid(shape.orgNumber, p.orgNumber),
+      status: valid(shape.status, p.status) ?? "active",
+      reviewBy: valid(shape.reviewBy, p.reviewBy),
+      azure: asList(p.azure).map((g) => valid(AzureGrantSchema, g)),
+      aws: asList(p.aws).map((g) => valid(AwsGrantSchema, g)),
+    };
+  });
+}
+
+function leniently(raw: unknown): LenientManifest {
+  const obj = asRecord(raw) ?? {};
+  const named = (v: unknown) =>
+    asList(v).flatMap((x) => {
+      const name = asRecord(x)?.name;
+      return typeof name === "string" ? [{ name }] : [];
+    });
+  return { containers: named(obj.containers), buckets: named(obj.buckets), partners: lenientPartners(raw) };
+}
+
+/** A directory or prefix granted to a partner, for the isolation rule. */
+interface Owner {
+  /** Tells partners apart: the org number, or the entry's index when the org number is invalid. */
+  who: string;
+  /** How messages name the partner. */
+  label: string;
+  /** Container or bucket. */
+  scope: string;
+  /** Relative directory without trailing "/". */
+  dir: string;
+  /** As written in messages: the path, or the prefix with its "/". */
+  shown: string;
+  at: (string | number)[];
+}
+
+/**
+ * Isolation: a directory granted to one partner must not contain one granted to another. A default ACL on the
+ * outer directory is inherited by everything created below it, so the outer partner would read the inner
+ * partner's data; on S3 the outer prefix's resource pattern matches the inner prefix's keys. Equal
+ * directories count as nested; the later entry gets the error.
+ *
+ * Each owner's ancestors are looked up in a map (O(owners x depth)) rather than comparing all pairs: a
+ * manifest of thousands of path grants must still validate in milliseconds.
+ */
+function isolationRule(
+  owners: Owner[],
+  kind: "path" | "prefix",
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  // For each scope+directory, its earliest owners of up to two different partners: enough to find, for any
+  // owner, an earlier or outer owner that is not the same partner.
+  const byDir = new Map<string, { owner: Owner; index: number }[]>();
+  owners.forEach((owner, index) => {
+    const key = `${owner.scope}\u0000${owner.dir}`;
+    const list = byDir.get(key) ?? [];
+    if (list.length < 2 && !list.some((e) => e.owner.who === owner.who)) list.push({ owner, index });
+    byDir.set(key, list);
+  });
+  const what = kind === "path" ? "container" : "bucket";
+  owners.forEach((y, index) => {
+    const segments = y.dir.split("/");
+    for (let n = 1; n <= segments.length; n++) {
+      const dir = segments.slice(0, n).join("/");
+      const same = n === segments.length;
+      const x = byDir
+        .get(`${y.scope}\u0000${dir}`)
+        ?.find((e) => e.owner.who !== y.who && (!same || e.index < index))?.owner;
+      if (x !== undefined) {
+        issue(
+          y.at,
+          `${kind} "${y.shown}" of ${what} "${y.scope}" lies inside ${kind} "${x.shown}" granted to ${x.label}; partners must get disjoint ${kind === "path" ? "directories" : "prefixes"}`,
+        );
+      }
+    }
+  });
 }
 
 function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: "custom", path, message });
 
   const seen = (items: { name: string }[], key: string, what: string) => {
     const first = new Map<string, number>();
     items.forEach((item, i) => {
       const j = first.get(item.name);
-      if (j !== undefined) issue([key, i, "name"], `${what} "${item.name}" is declared twice (first at ${key}[${j}]); remove one`);
+      if (j !== undefined)
+        issue(
+          [key, i, "name"],
+          `${what} "${item.name}" is declared twice (first at ${key}[${j}]); remove one`,
+        );
       else first.set(item.name, i);
     });
   };
@@ -232,41 +414,61 @@ function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
   const containers = new Set(m.containers.map((c) => c.name));
   const buckets = new Set(m.buckets.map((b) => b.name));
   const orgFirst = new Map<string, number>();
-  // Directories and prefixes granted to someone, for the isolation rule between partners.
-  const pathOwners: { org: string; container: string; path: string; at: (string | number)[] }[] = [];
-  const prefixOwners: { org: string; bucket: string; prefix: string; at: (string | number)[] }[] = [];
+  const pathOwners: Owner[] = [];
+  const prefixOwners: Owner[] = [];
 
   m.partners.forEach((p, i) => {
     if (p === undefined) return;
-    const j = orgFirst.get(p.orgNumber);
-    if (j !== undefined) {
-      issue(["partners", i, "orgNumber"], `organization ${p.orgNumber} is listed twice (first at partners[${j}]); merge the two entries`);
-    } else orgFirst.set(p.orgNumber, i);
+    if (p.orgNumber !== undefined) {
+      const j = orgFirst.get(p.orgNumber);
+      if (j !== undefined) {
+        issue(
+          ["partners", i, "orgNumber"],
+          `organization ${p.orgNumber} is listed twice (first at partners[${j}]); merge the two entries`,
+        );
+      } else orgFirst.set(p.orgNumber, i);
+    }
+    const who = p.orgNumber ?? `#${i}`;
+    const label = p.orgNumber !== undefined ? `organization ${p.orgNumber}` : `partners[${i}]`;
 
     const azureSeen = new Map<string, { access: Access; index: number }>();
     p.azure.forEach((g, k) => {
+      if (g === undefined) return;
       const at = ["partners", i, "azure", k];
       if (!containers.has(g.container)) {
-        issue([...at, "container"], `container "${g.container}" is not declared under containers; declare it or fix the name`);
+        issue(
+          [...at, "container"],
+          `container "${g.container}" is not declared under containers; declare it or fix the name`,
+        );
       }
       const key = `${g.container}/${g.path ?? ""}`;
       const prev = azureSeen.get(key);
-      const where = g.path === undefined ? `container "${g.container}"` : `path "${g.path}" of container "${g.container}"`;
+      const where =
+        g.path === undefined
+          ? `container "${g.container}"`
+          : `path "${g.path}" of container "${g.container}"`;
       if (prev !== undefined && prev.access === g.access) {
         issue(at, `the same grant on ${where} is listed twice (first at azure[${prev.index}]); remove one`);
       } else if (prev !== undefined) {
-        issue([...at, "access"], `two grants on ${where} with different access ("${prev.access}" at azure[${prev.index}] and "${g.access}"); keep one grant with the access the partner needs`);
+        issue(
+          [...at, "access"],
+          `two grants on ${where} with different access ("${prev.access}" at azure[${prev.index}] and "${g.access}"); keep one grant with the access the partner needs`,
+        );
       } else azureSeen.set(key, { access: g.access, index: k });
       if (g.path !== undefined && p.status !== "offboarded") {
-        pathOwners.push({ org: p.orgNumber, container: g.container, path: g.path, at: [...at, "path"] });
+        pathOwners.push({ who, label, scope: g.container, dir: g.path, shown: g.path, at: [...at, "path"] });
       }
     });
 
     const awsSeen = new Map<string, { access: Access; index: number }>();
     p.aws.forEach((g, k) => {
+      if (g === undefined) return;
       const at = ["partners", i, "aws", k];
       if (!buckets.has(g.bucket)) {
-        issue([...at, "bucket"], `bucket "${g.bucket}" is not declared under buckets; declare it or fix the name`);
+        issue(
+          [...at, "bucket"],
+          `bucket "${g.bucket}" is not declared under buckets; declare it or fix the name`,
+        );
       }
       const key = `${g.bucket}/${g.prefix}`;
       const prev = awsSeen.get(key);
@@ -274,33 +476,24 @@ function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
       if (prev !== undefined && prev.access === g.access) {
         issue(at, `the same grant on ${where} is listed twice (first at aws[${prev.index}]); remove one`);
       } else if (prev !== undefined) {
-        issue([...at, "access"], `two grants on ${where} with different access ("${prev.access}" at aws[${prev.index}] and "${g.access}"); keep one grant with the access the partner needs`);
+        issue(
+          [...at, "access"],
+          `two grants on ${where} with different access ("${prev.access}" at aws[${prev.index}] and "${g.access}"); keep one grant with the access the partner needs`,
+        );
       } else awsSeen.set(key, { access: g.access, index: k });
-      if (p.status !== "offboarded") prefixOwners.push({ org: p.orgNumber, bucket: g.bucket, prefix: g.prefix, at: [...at, "prefix"] });
+      if (p.status !== "offboarded") {
+        prefixOwners.push({
+          who,
+          label,
+          scope: g.bucket,
+          dir: g.prefix.slice(0, -1),
+          shown: g.prefix,
+          at: [...at, "prefix"],
+        });
+      }
     });
   });
 
-  // Isolation: a directory granted to one partner must not contain one granted to another. A default ACL on
-  // the outer directory is inherited by everything created below it, so the outer partner would read the
-  // inner partner's data; on S3 the outer prefix's resource pattern matches the inner prefix's keys.
-  for (let a = 0; a < pathOwners.length; a++) {
-    for (let b = 0; b < pathOwners.length; b++) {
-      const x = pathOwners[a]!;
-      const y = pathOwners[b]!;
-      if (a === b || x.org === y.org || x.container !== y.container) continue;
-      if (pathWithin(y.path, x.path) && (x.path !== y.path || a < b)) {
-        issue(y.at, `path "${y.path}" of container "${y.container}" lies inside path "${x.path}" granted to organization ${x.org}; partners must get disjoint directories`);
-      }
-    }
-  }
-  for (let a = 0; a < prefixOwners.length; a++) {
-    for (let b = 0; b < prefixOwners.length; b++) {
-      const x = prefixOwners[a]!;
-      const y = prefixOwners[b]!;
-      if (a === b || x.org === y.org || x.bucket !== y.bucket) continue;
-      if (y.prefix.startsWith(x.prefix) && (x.prefix !== y.prefix || a < b)) {
-        issue(y.at, `prefix "${y.prefix}" of bucket "${y.bucket}" lies inside prefix "${x.prefix}" granted to organization ${x.org}; partners must get disjoint prefixes`);
-      }
-    }
-  }
+  isolationRule(pathOwners, "path", issue);
+  isolationRule(prefixOwners, "prefix", issue);
 }

@@ -1,7 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
-import { SettingsSchema, type Settings } from "./schema";
+import { LineCounter, parseDocument } from "yaml";
+import {
+  AwsSettingsSchema,
+  AzureSettingsSchema,
+  MaskinportenSettingsSchema,
+  SettingsSchema,
+  type Settings,
+} from "./schema";
 
 export * from "./schema";
 
@@ -9,7 +15,28 @@ export * from "./schema";
 export const PROJECT = "skyporten-onboarding";
 
 /** Settings keys read from config (`skyporten-onboarding:<key>`). Objects are structured config. */
-export const SETTINGS_KEYS = ["environment", "issuer", "scope", "audience", "manifest", "protectIdentities", "azure", "aws", "maskinporten"] as const;
+export const SETTINGS_KEYS = [
+  "environment",
+  "issuer",
+  "scope",
+  "audience",
+  "manifest",
+  "protectIdentities",
+  "azure",
+  "aws",
+  "maskinporten",
+] as const;
+
+/**
+ * Config keys of the project that hold secrets and are read where they are used (`config.requireSecret`), never
+ * into Settings: `pulumi config set --secret skyporten-onboarding:adminPrivateKey < key.pem`.
+ */
+export const SECRET_SETTINGS_KEYS = ["adminPrivateKey"] as const;
+
+/** Settings given as structured config (a mapping in the stack file; JSON text at run time). */
+const OBJECT_KEYS: ReadonlySet<string> = new Set(["azure", "aws", "maskinporten"]);
+/** Top-level settings that are booleans: Pulumi hands every top-level value to the program as text. */
+const BOOLEAN_KEYS: ReadonlySet<string> = new Set(["protectIdentities"]);
 
 export class SettingsError extends Error {
   constructor(
@@ -22,19 +49,97 @@ export class SettingsError extends Error {
 }
 
 /**
- * Parse raw config values (already JSON-decoded) into Settings. Every problem names the config key
- * (`skyporten-onboarding:azure.tenantId`) and the fix; all problems are reported at once.
+ * Decode one config value as the Pulumi runtime hands it to a program (always text; structured values as
+ * JSON, https://www.pulumi.com/docs/iac/concepts/config/): JSON for structured settings, true/false for
+ * booleans, text otherwise. What does not decode stays text, so the schema reports it with the key and the fix.
+ */
+export function decodeConfigValue(key: string, text: string): unknown {
+  if (OBJECT_KEYS.has(key)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  if (BOOLEAN_KEYS.has(key) && (text === "true" || text === "false")) return text === "true";
+  return text;
+}
+
+/**
+ * The project's settings out of a whole config map (`ns:key` -> text, as `pulumi.runtime.allConfig()` and
+ * readStackFile give it). Every key of the project namespace is kept, so a misspelt key is reported, except
+ * SECRET_SETTINGS_KEYS.
+ */
+export function settingsFromConfig(config: Record<string, string>): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(config)) {
+    if (!key.startsWith(`${PROJECT}:`)) continue;
+    const name = key.slice(PROJECT.length + 1);
+    if ((SECRET_SETTINGS_KEYS as readonly string[]).includes(name)) continue;
+    settings[name] = decodeConfigValue(name, text);
+  }
+  return settings;
+}
+
+/** `skyporten-onboarding:azure.groupOwners[0]`: the form `pulumi config set --path` takes. */
+export function configKey(path: readonly PropertyKey[]): string {
+  let out = `${PROJECT}:`;
+  path.forEach((seg, i) => {
+    out += typeof seg === "number" ? `[${seg}]` : `${i === 0 ? "" : "."}${String(seg)}`;
+  });
+  return out;
+}
+
+function hasPath(raw: unknown, path: readonly PropertyKey[]): boolean {
+  let node = raw;
+  for (const seg of path) {
+    if (typeof node !== "object" || node === null || !Object.prototype.hasOwnProperty.call(node, seg))
+      return false;
+    node = (node as Record<PropertyKey, unknown>)[seg];
+  }
+  return node !== undefined;
+}
+
+/** Known keys at a level of the settings, for the unknown-key hint. */
+function knownKeys(path: readonly PropertyKey[]): readonly string[] | undefined {
+  if (path.length === 0) return [...SETTINGS_KEYS, ...SECRET_SETTINGS_KEYS];
+  if (path.length !== 1) return undefined;
+  switch (path[0]) {
+    case "azure":
+      return Object.keys(AzureSettingsSchema.shape);
+    case "aws":
+      return Object.keys(AwsSettingsSchema.shape);
+    case "maskinporten":
+      return Object.keys(MaskinportenSettingsSchema.shape);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Parse raw config values (already decoded, see decodeConfigValue) into Settings. Every problem names the config
+ * key (`skyporten-onboarding:azure.tenantId`) and the fix; all problems are reported at once.
  */
 export function parseSettings(raw: Record<string, unknown>, source: string): Settings {
   const result = SettingsSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path.length === 0 ? "(settings)" : `${PROJECT}:${issue.path.map(String).join(".")}`;
+  const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
-      return `${key}: unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove or fix the spelling`;
+      const known = knownKeys(issue.path);
+      const hint = known === undefined ? "" : ` (known settings here: ${known.join(", ")})`;
+      return issue.keys.map(
+        (k) => `${configKey([...issue.path, k])}: unknown setting: remove it or fix the spelling${hint}`,
+      );
     }
-    const missing = issue.code === "invalid_type" && issue.input === undefined;
-    return missing ? `${key} is not set: ${issue.message}; set it in Pulumi.<stack>.yaml (pulumi config set ${key.replace(/\.(\w+)$/, " --path $1")} ...)` : `${key}: ${issue.message}`;
+    const key = configKey(issue.path);
+    if (!hasPath(raw, issue.path)) {
+      const set =
+        issue.path.length > 1
+          ? `pulumi config set --path '${key}' <value>`
+          : `pulumi config set ${key} <value>`;
+      return [`${key} is not set: ${issue.message}; set it in Pulumi.<stack>.yaml (${set})`];
+    }
+    return [`${key}: ${issue.message}`];
   });
   throw new SettingsError(source, problems);
 }
@@ -43,7 +148,7 @@ export function parseSettings(raw: Record<string, unknown>, source: string): Set
 export const SECRET_PLACEHOLDER = "[secret]";
 
 export interface StackFile {
-  /** Project-namespace settings, JSON-decoded. */
+  /** Project-namespace settings, decoded as the Pulumi runtime would hand them over (see settingsFromConfig). */
   settings: Record<string, unknown>;
   /** Every config key as Pulumi's runtime sees it (`ns:key` -> string value; objects JSON-encoded). */
   config: Record<string, string>;
@@ -53,24 +158,62 @@ export interface StackFile {
 
 /** Read Pulumi.<stack>.yaml without the Pulumi CLI (offline plan, validate, handover, explain). */
 export function readStackFile(stack: string, projectDir = process.cwd()): StackFile {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new SettingsError(`--stack ${stack}`, [`"${stack}" is not a stack name; use test or prod`]);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+    throw new SettingsError(`--stack ${stack}`, [`"${stack}" is not a stack name; use test or prod`]);
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    throw new SettingsError(file, [`no stack file Pulumi.${stack}.yaml; known stacks: ${listStacks(projectDir).join(", ") || "(none)"}`]);
+    throw new SettingsError(file, [
+      `no stack file Pulumi.${stack}.yaml; known stacks: ${listStacks(projectDir).join(", ") || "(none)"}`,
+    ]);
   }
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const settings: Record<string, unknown> = {};
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(fs.readFileSync(file, "utf8"), {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  if (doc.errors.length > 0) {
+    throw new SettingsError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${file}:${pos.line}:${pos.col}: ${e.code === "DUPLICATE_KEY" ? "a config key appears twice; keep one" : e.message.split("\n")[0]!}`;
+      }),
+    );
+  }
+  const top: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const configBlock =
+    typeof top === "object" && top !== null ? (top as { config?: unknown }).config : undefined;
+  if (
+    configBlock !== undefined &&
+    configBlock !== null &&
+    (typeof configBlock !== "object" || Array.isArray(configBlock))
+  ) {
+    throw new SettingsError(file, ['"config" must be a mapping of config keys to values']);
+  }
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
+  const problems: string[] = [];
+  for (const [rawKey, value] of Object.entries((configBlock ?? {}) as Record<string, unknown>)) {
+    // Pulumi's own rule: a key without a namespace belongs to the project.
+    const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
     const isSecret = typeof value === "object" && value !== null && "secure" in value;
-    const v = isSecret ? SECRET_PLACEHOLDER : value;
     if (isSecret) secretKeys.push(key);
+    const name = key.slice(PROJECT.length + 1);
+    if (
+      !isSecret &&
+      key.startsWith(`${PROJECT}:`) &&
+      (SECRET_SETTINGS_KEYS as readonly string[]).includes(name)
+    ) {
+      problems.push(
+        `${key} is stored in plain text; remove it and set it with pulumi config set --secret ${key}`,
+      );
+    }
+    const v = isSecret ? SECRET_PLACEHOLDER : value;
     config[key] = typeof v === "string" ? v : JSON.stringify(v);
-    const [ns, name] = key.includes(":") ? (key.split(":", 2) as [string, string]) : [PROJECT, key];
-    if (ns === PROJECT) settings[name] = v;
   }
-  return { settings, config, secretKeys };
+  if (problems.length > 0) throw new SettingsError(file, problems);
+  return { settings: settingsFromConfig(config), config, secretKeys };
 }
 
 export function listStacks(projectDir = process.cwd()): string[] {

@@ -1,26 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseSettings, PROJECT, SETTINGS_KEYS, SettingsError } from "./index";
+import { parseSettings, SettingsError, settingsFromConfig } from "./index";
 import type { Settings } from "./schema";
-
-const OBJECT_KEYS: ReadonlySet<string> = new Set(["azure", "aws", "maskinporten"]);
 
 /**
  * Read the stack's settings from Pulumi config, once, at the entry point. Problems become a RunError
  * (Pulumi prints it without a stack trace) listing every bad key and its fix.
+ *
+ * The whole config map is read, not `config.getObject(key)` per key: getObject JSON-parses every value and throws
+ * on plain text such as `environment: test`, and reading only known keys would let a misspelt key go unnoticed.
+ * Decoding is shared with the offline tools (settingsFromConfig), so `pulumi up` and `npm run plan` agree.
  */
 export function readSettingsFromConfig(): Settings {
-  const config = new pulumi.Config(PROJECT);
-  const raw: Record<string, unknown> = {};
+  const source = `stack ${pulumi.getStack()} (Pulumi.${pulumi.getStack()}.yaml)`;
   try {
-    for (const key of SETTINGS_KEYS) {
-      // Structured config arrives JSON-encoded; scalars as plain strings. The zod schema judges the result.
-      const value = OBJECT_KEYS.has(key) ? config.getObject<unknown>(key) : key === "protectIdentities" ? config.getBoolean(key) : config.get(key);
-      if (value !== undefined) raw[key] = value;
-    }
-    return parseSettings(raw, `stack ${pulumi.getStack()} (Pulumi.${pulumi.getStack()}.yaml)`);
+    return parseSettings(settingsFromConfig(pulumi.runtime.allConfig()), source);
   } catch (e) {
     if (e instanceof SettingsError) throw new pulumi.RunError(e.message);
-    if (e instanceof Error && e.name === "ConfigTypeError") throw new pulumi.RunError(`invalid stack settings: ${e.message}`);
     throw e;
   }
 }

@@ -43,7 +43,9 @@ export function issuerProblem(environment: Environment, issuer: string): string 
   if (Object.values(MASKINPORTEN_ISSUERS).some((m) => issuer === m || `${issuer}/` === m)) {
     return `"${issuer}" is a plain Maskinporten issuer, not Skyporten; use "${expected}" for the ${environment} environment`;
   }
-  const other = ENVIRONMENTS.find((e) => e !== environment && SKYPORTEN_ISSUERS[e] === issuer.replace(/\/$/, ""));
+  const other = ENVIRONMENTS.find(
+    (e) => e !== environment && SKYPORTEN_ISSUERS[e] === issuer.replace(/\/$/, ""),
+  );
   if (other !== undefined) {
     return `"${issuer}" is the Skyporten issuer of the ${other} environment; this stack's environment is ${environment}: use "${expected}"`;
   }
@@ -51,78 +53,173 @@ export function issuerProblem(environment: Environment, issuer: string): string 
 }
 
 const guid = (key: string) =>
-  z.string({ error: `${key} must be a GUID string` }).regex(GUID, `${key} must be a lowercase GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  z
+    .string({ error: `${key} must be a GUID string` })
+    .regex(GUID, `${key} must be a lowercase GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
 
-export const AzureSettingsSchema = z.strictObject({
-  tenantId: guid("azure.tenantId"),
-  subscriptionId: guid("azure.subscriptionId"),
-  resourceGroupName: z.string().regex(/^[-\w._()]{1,89}[-\w_()]$/, "azure.resourceGroupName must be a valid resource group name"),
-  storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, "azure.storageAccountName must be 3-24 lowercase letters and digits"),
-  location: z.string().min(1).default("norwayeast"),
-  /** Object ids that own the platform's Entra groups (e.g. the deploying service principal). Default: none. */
-  groupOwners: z.array(guid("azure.groupOwners[]")).default([]),
+const bool = (key: string) => z.boolean({ error: `${key} must be true or false` });
+const httpsUrl = (key: string) =>
+  z.url({
+    protocol: /^https$/,
+    error: `${key} must be an https URL such as https://api.test.samarbeid.digdir.no`,
+  });
+/** A zod error option: `message` when the value has the wrong type, zod's own message for anything else. */
+const typeError = (message: string) => ({
+  error: (issue: { code?: string }) => (issue.code === "invalid_type" ? message : undefined),
 });
 
-export const AwsSettingsSchema = z.strictObject({
-  /** The AWS variant: OIDC provider, per-partner roles, buckets. Default: on. */
-  enabled: z.boolean().default(true),
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "aws.region must be an AWS region such as eu-north-1"),
-  accountId: z.string().regex(/^\d{12}$/, "aws.accountId must be the 12-digit AWS account id"),
-  /** Adopt an existing Skyporten OIDC provider (one per issuer URL per account) instead of creating one. */
-  oidcProviderArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "aws.oidcProviderArn must be an IAM OIDC provider ARN")
-    .optional(),
-  /** Create the provider even when no partner has AWS grants yet. Default: false. */
-  alwaysCreateProvider: z.boolean().default(false),
-  /** IAM path of partner roles. Default: /skyporten/. */
-  rolePath: z.string().regex(/^\/([\w+=,.@-]+\/)*$/, 'aws.rolePath must start and end with "/", e.g. /skyporten/').default("/skyporten/"),
-  /** Max session duration of partner roles, seconds (3600-43200). Default: 3600. */
-  maxSessionDurationSeconds: z.number().int().min(3600).max(43200).default(3600),
-  /** Optional thumbprints for the OIDC provider; AWS no longer requires them. */
-  thumbprints: z.array(z.string().regex(/^[0-9a-f]{40}$/i)).max(5).default([]),
-});
+export const AzureSettingsSchema = z.strictObject(
+  {
+    tenantId: guid("azure.tenantId"),
+    subscriptionId: guid("azure.subscriptionId"),
+    resourceGroupName: z
+      .string({ error: "azure.resourceGroupName must be the name of the storage account's resource group" })
+      .regex(
+        /^[-\w._()]{0,89}[-\w_()]$/,
+        "azure.resourceGroupName must be a valid resource group name: 1-90 letters, digits, '-', '_', '.', '(', ')', not ending with '.'",
+      ),
+    storageAccountName: z
+      .string({ error: "azure.storageAccountName must be the storage account's name" })
+      .regex(/^[a-z0-9]{3,24}$/, "azure.storageAccountName must be 3-24 lowercase letters and digits"),
+    location: z
+      .string({ error: "azure.location must be an Azure region name such as norwayeast" })
+      .min(1, "azure.location must be an Azure region name such as norwayeast")
+      .default("norwayeast"),
+    /** Object ids that own the platform's Entra groups (e.g. the deploying service principal). Default: none. */
+    groupOwners: z
+      .array(guid("azure.groupOwners[]"), typeError("azure.groupOwners must be a list of object ids (GUIDs)"))
+      .default([]),
+  },
+  typeError(
+    "azure must be a mapping with tenantId, subscriptionId, resourceGroupName and storageAccountName",
+  ),
+);
 
-export const MaskinportenSettingsSchema = z.strictObject({
-  /** Grant scope access through Digdir's self-service API. Default: off (granted by hand). */
-  manageScopeAccess: z.boolean().default(false),
-  /** Self-service API base URL. Default: Digdir's for the environment. */
-  apiBaseUrl: z.url().optional(),
-  /** Token endpoint of plain Maskinporten. Default: <Maskinporten issuer>token. */
-  tokenEndpoint: z.url().optional(),
-  /** Audience of the admin client's JWT grant. Default: the plain Maskinporten issuer (with trailing slash). */
-  tokenAudience: z.url().optional(),
-  adminClientId: z.string().min(1).optional(),
-  adminKeyId: z.string().min(1).optional(),
-});
+const SESSION_SECONDS = "aws.maxSessionDurationSeconds must be a whole number of seconds from 3600 to 43200";
+
+export const AwsSettingsSchema = z.strictObject(
+  {
+    /** The AWS variant: OIDC provider, per-partner roles, buckets. Default: on. */
+    enabled: bool("aws.enabled").default(true),
+    region: z
+      .string({ error: "aws.region must be an AWS region such as eu-north-1" })
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "aws.region must be an AWS region such as eu-north-1"),
+    accountId: z
+      .string({
+        error:
+          'aws.accountId must be the 12-digit AWS account id as a quoted string (e.g. "000000000000"), so leading zeros are kept',
+      })
+      .regex(/^\d{12}$/, "aws.accountId must be the 12-digit AWS account id"),
+    /** Adopt an existing Skyporten OIDC provider (one per issuer URL per account) instead of creating one. */
+    oidcProviderArn: z
+      .string({ error: "aws.oidcProviderArn must be an IAM OIDC provider ARN" })
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/,
+        "aws.oidcProviderArn must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<host>)",
+      )
+      .optional(),
+    /** Create the provider even when no partner has AWS grants yet. Default: false. */
+    alwaysCreateProvider: bool("aws.alwaysCreateProvider").default(false),
+    /** IAM path of partner roles. Default: /skyporten/. */
+    rolePath: z
+      .string({ error: "aws.rolePath must be an IAM path such as /skyporten/" })
+      .regex(/^\/([\w+=,.@-]+\/)*$/, 'aws.rolePath must start and end with "/", e.g. /skyporten/')
+      .default("/skyporten/"),
+    /** Max session duration of partner roles, seconds (3600-43200). Default: 3600. */
+    maxSessionDurationSeconds: z
+      .number({ error: SESSION_SECONDS })
+      .int(SESSION_SECONDS)
+      .min(3600, SESSION_SECONDS)
+      .max(43200, SESSION_SECONDS)
+      .default(3600),
+    /** Optional thumbprints for the OIDC provider; AWS no longer requires them. */
+    thumbprints: z
+      .array(
+        z
+          .string({ error: "aws.thumbprints entries must be SHA-1 thumbprints: 40 hex characters" })
+          .regex(/^[0-9a-f]{40}$/i, "aws.thumbprints entries must be SHA-1 thumbprints: 40 hex characters"),
+        typeError("aws.thumbprints must be a list of SHA-1 thumbprints"),
+      )
+      .max(5, "aws.thumbprints may hold at most 5 thumbprints (IAM limit); AWS no longer needs any")
+      .default([]),
+  },
+  typeError(
+    "aws must be a mapping with region and accountId (set enabled: false to turn the AWS variant off)",
+  ),
+);
+
+export const MaskinportenSettingsSchema = z.strictObject(
+  {
+    /** Grant scope access through Digdir's self-service API. Default: off (granted by hand). */
+    manageScopeAccess: bool("maskinporten.manageScopeAccess").default(false),
+    /** Self-service API base URL. Default: Digdir's for the environment. */
+    apiBaseUrl: httpsUrl("maskinporten.apiBaseUrl").optional(),
+    /** Token endpoint of plain Maskinporten. Default: <Maskinporten issuer>token. */
+    tokenEndpoint: httpsUrl("maskinporten.tokenEndpoint").optional(),
+    /** Audience of the admin client's JWT grant. Default: the plain Maskinporten issuer (with trailing slash). */
+    tokenAudience: httpsUrl("maskinporten.tokenAudience").optional(),
+    adminClientId: z
+      .string({ error: "maskinporten.adminClientId must be the admin client's id (text)" })
+      .min(1, "maskinporten.adminClientId must not be empty")
+      .optional(),
+    adminKeyId: z
+      .string({ error: "maskinporten.adminKeyId must be the kid of the admin client's key (text)" })
+      .min(1, "maskinporten.adminKeyId must not be empty")
+      .optional(),
+  },
+  typeError("maskinporten must be a mapping such as { manageScopeAccess: false }"),
+);
 
 export const SettingsSchema = z
   .strictObject({
     environment: z.enum(ENVIRONMENTS, { error: 'environment must be "test" or "prod"' }),
-    issuer: z.string({ error: "issuer must be the Skyporten issuer URL" }),
+    issuer: z.string({
+      error: `issuer must be the Skyporten issuer URL (${SKYPORTEN_ISSUERS.test} for test, ${SKYPORTEN_ISSUERS.prod} for prod)`,
+    }),
     scope: z.literal(PLATFORM_SCOPE, { error: `scope must be "${PLATFORM_SCOPE}"` }),
     audience: z
-      .string()
-      .regex(/^https:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/, "audience must be an https URL under the platform's own domain, e.g. https://skyporten.example.no"),
+      .string({
+        error:
+          "audience must be the https URL partners send as resource to Skyporten, e.g. https://skyporten.example.no",
+      })
+      .regex(
+        /^https:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/,
+        "audience must be an https URL under the platform's own domain, e.g. https://skyporten.example.no",
+      ),
     /** Manifest path relative to the project. Default: stacks/<environment>.yaml. */
-    manifest: z.string().optional(),
+    manifest: z
+      .string({ error: "manifest must be a file path relative to the project, e.g. stacks/test.yaml" })
+      .optional(),
     /** Protect managed identities (except offboarded). Default: true in prod, false in test. */
-    protectIdentities: z.boolean().optional(),
+    protectIdentities: bool("protectIdentities").optional(),
     azure: AzureSettingsSchema,
     aws: AwsSettingsSchema,
     maskinporten: MaskinportenSettingsSchema.default({ manageScopeAccess: false }),
   })
-  .superRefine((s, ctx) => {
-    const problem = issuerProblem(s.environment, s.issuer);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["issuer"], message: problem });
-    if (s.maskinporten.manageScopeAccess && (s.maskinporten.adminClientId === undefined || s.maskinporten.adminKeyId === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["maskinporten"],
-        message: "maskinporten.manageScopeAccess needs adminClientId and adminKeyId (and the secret adminPrivateKey); set them or turn the switch off",
-      });
-    }
-  })
+  // `when: () => true`: the issuer rule runs even when another setting is invalid, so every problem of the stack
+  // file comes at once. It then sees unvalidated values, hence the type checks.
+  .superRefine(
+    (s, ctx) => {
+      const v = ctx.value as { environment?: unknown; issuer?: unknown; maskinporten?: unknown };
+      const environment = ENVIRONMENTS.find((e) => e === v.environment);
+      if (environment !== undefined && typeof v.issuer === "string") {
+        const problem = issuerProblem(environment, v.issuer);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["issuer"], message: problem });
+      }
+      const mp = (
+        typeof v.maskinporten === "object" && v.maskinporten !== null ? v.maskinporten : {}
+      ) as Partial<typeof s.maskinporten>;
+      if (mp.manageScopeAccess === true && (mp.adminClientId === undefined || mp.adminKeyId === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["maskinporten"],
+          message:
+            "maskinporten.manageScopeAccess needs adminClientId and adminKeyId (and the secret adminPrivateKey); set them or turn the switch off",
+        });
+      }
+    },
+    { when: () => true },
+  )
   .transform((s) => ({
     ...s,
     manifest: s.manifest ?? `stacks/${s.environment}.yaml`,
