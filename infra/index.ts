@@ -17,7 +17,9 @@ if (!loaded.ok) {
 }
 let result: ReturnType<typeof defineStack>;
 try {
-  result = defineStack(settings, loaded.manifest);
+  // The admin key is read (as a secret) only when the stack manages Maskinporten scope access.
+  const maskinportenAdminKey = settings.maskinporten.manageScopeAccess ? new pulumi.Config().requireSecret("adminPrivateKey") : undefined;
+  result = defineStack(settings, loaded.manifest, { maskinportenAdminKey });
 } catch (e) {
   // Validation before creation (limits, names, references) throws plain Errors naming the partner and the
   // fix: show them without a stack trace.

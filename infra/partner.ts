@@ -2,8 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { GroupMember } from "@pulumi/azuread/groupMember";
 import { needsAwsRole, PartnerAwsRole, type AwsPlatform } from "./aws";
 import { createManagedIdentity, federatedTrustProblems, skyportenTrust, type PartnerIdentity } from "./azure/identity";
+import { aclEntryInput, PathAcl, type PathAclPlan } from "./azure/acl";
 import { membershipsFor } from "./azure/model";
-import type { AzurePlatform } from "./azure/platform";
+import { pathAclLogicalName, type AzurePlatform } from "./azure/platform";
+import { ScopeAccess } from "./maskinporten";
 import type { Bucket, Partner } from "./manifest/schema";
 import { subjectFor } from "./naming";
 import type { Settings } from "./settings/schema";
@@ -38,6 +40,10 @@ export interface SkyportenPartnerArgs {
   settings: Settings;
   partner: Partner;
   azure: AzurePlatform;
+  /** This partner's own ACL plans (path grants), from planAcls(manifest); empty unless active. */
+  acls: readonly PathAclPlan[];
+  /** The admin client's private key, when the stack manages Maskinporten scope access. */
+  maskinportenAdminKey?: pulumi.Input<string>;
   /** The stack's AWS platform, when the AWS variant is enabled. */
   aws?: { platform: AwsPlatform; buckets: readonly Bucket[] };
 }
@@ -89,6 +95,49 @@ export class SkyportenPartner extends pulumi.ComponentResource {
           { parent: this },
         );
       }
+
+      for (const plan of args.acls) {
+        const entries = plan.entries.map((e) => {
+          if (e.principal.kind !== "partner" || e.principal.orgNumber !== partner.orgNumber) {
+            throw new Error(`organization ${partner.orgNumber}: ACL plan for ${plan.container}${plan.path} names another principal`);
+          }
+          // ACL entries name the Entra object (principal) id, never the client id.
+          return aclEntryInput(e, identity.principalId);
+        });
+        new PathAcl(
+          pathAclLogicalName(`${name}-`, plan),
+          {
+            accountName: settings.azure.storageAccountName,
+            fileSystem: plan.container,
+            path: plan.path,
+            entries,
+            recursive: plan.recursive,
+            createDirectory: plan.createDirectory,
+          },
+          { parent: this },
+        );
+      }
+    }
+
+    if (active && settings.maskinporten.manageScopeAccess) {
+      const mp = settings.maskinporten;
+      if (args.maskinportenAdminKey === undefined || mp.adminClientId === undefined) {
+        throw new Error("maskinporten.manageScopeAccess is on but the admin client id or the secret adminPrivateKey is not set");
+      }
+      new ScopeAccess(
+        `${name}-scope-access`,
+        {
+          orgNumber: partner.orgNumber,
+          scope: settings.scope,
+          apiBaseUrl: mp.apiBaseUrl,
+          tokenEndpoint: mp.tokenEndpoint,
+          tokenAudience: mp.tokenAudience,
+          adminClientId: mp.adminClientId,
+          adminKeyId: mp.adminKeyId,
+          adminPrivateKey: args.maskinportenAdminKey,
+        },
+        { parent: this },
+      );
     }
 
     if (args.aws !== undefined && needsAwsRole(partner)) {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AwsPlatform, awsPartnerOutputs, type AwsPartnerOutputs } from "./aws";
+import { planAcls } from "./azure/acl";
 import { AzurePlatform } from "./azure/platform";
 import type { Manifest, Partner } from "./manifest/schema";
 import { partnerLogicalName } from "./naming";
@@ -26,6 +27,12 @@ export interface PartnerOutput {
   aws?: AwsPartnerOutputs;
 }
 
+/** Secrets read from config by the entry point (never in plain settings). */
+export interface StackSecrets {
+  /** skyporten-onboarding:adminPrivateKey, when maskinporten.manageScopeAccess is on. */
+  maskinportenAdminKey?: pulumi.Output<string>;
+}
+
 export interface StackResult {
   partners: Record<string, PartnerOutput>;
 }
@@ -34,8 +41,10 @@ export interface StackResult {
  * The whole stack from typed settings and manifest. Pure wiring: every decision is made by the functions the
  * components call. Offboarded partners get no resources, only an output entry saying so.
  */
-export function defineStack(settings: Settings, manifest: Manifest): StackResult {
-  const azure = new AzurePlatform("azure", { settings, containers: manifest.containers });
+export function defineStack(settings: Settings, manifest: Manifest, secrets: StackSecrets = {}): StackResult {
+  // Every ACL decision up front (throws, naming the partner, when a path would exceed ADLS limits).
+  const acls = planAcls(manifest);
+  const azure = new AzurePlatform("azure", { settings, containers: manifest.containers, acls });
   const aws = settings.aws.enabled ? { platform: new AwsPlatform("aws", { settings, manifest }), buckets: manifest.buckets } : undefined;
   const account = settings.azure.storageAccountName;
   const partners: Record<string, PartnerOutput> = {};
@@ -51,7 +60,14 @@ export function defineStack(settings: Settings, manifest: Manifest): StackResult
       partners[partner.orgNumber] = base;
       continue;
     }
-    const component = new SkyportenPartner(partnerLogicalName(partner.orgNumber), { settings, partner, azure, aws });
+    const component = new SkyportenPartner(partnerLogicalName(partner.orgNumber), {
+      settings,
+      partner,
+      azure,
+      acls: acls.filter((a) => a.owner.kind === "partner" && a.owner.orgNumber === partner.orgNumber),
+      maskinportenAdminKey: secrets.maskinportenAdminKey,
+      aws,
+    });
     base.subject = component.subject;
     if (component.identity !== undefined) {
       base.azure = {

@@ -10,8 +10,10 @@ import * as path from "node:path";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
 import { SettingsError } from "../infra/settings";
 import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
+import { combineMarkdown, diffAgainstBase, formatDiffMarkdown } from "./lib/diff";
 import { runProgramOffline } from "./lib/offlineRun";
-import { buildPlanJson, formatMarkdown, formatSummary } from "./lib/plan";
+import { evaluatePolicies } from "../policies/rules";
+import { buildPlanJson, formatMarkdown, formatSummary, policyResources } from "./lib/plan";
 
 const USAGE = "usage: npm run plan -- [--stack test|prod] [--manifest FILE] [--json OUT] [--markdown OUT] [--base GIT_REF]";
 
@@ -59,7 +61,12 @@ export async function plan(argv: string[]): Promise<number> {
     throw e;
   }
 
-  const policyViolations: ReturnType<typeof buildPlanJson>["policyViolations"] = [];
+  // The policy pack's rules, applied to the recorded resources exactly as `pulumi preview --policy-pack` would.
+  const policyViolations = evaluatePolicies(policyResources(run.resources), {
+    environment: run.settings.environment,
+    audience: run.settings.audience,
+    declaredBuckets: loaded.manifest.buckets.map((b) => b.name),
+  });
   const planJson = buildPlanJson({ stack, manifestFile, manifest: loaded.manifest, resources: run.resources, policyViolations });
   const notes: string[] = [];
   if (!run.settings.maskinporten.manageScopeAccess) {
@@ -69,12 +76,20 @@ export async function plan(argv: string[]): Promise<number> {
   }
 
   process.stdout.write(`${formatSummary(run.settings, loaded.manifest, planJson, run.resources, notes)}\n`);
+  // --base: the semantic access diff against the manifest at a git revision (scripts/lib/diff.ts).
+  let diffMarkdown: string | undefined;
+  if (values.base !== undefined) {
+    const diff = await diffAgainstBase({ stack, baseRef: values.base, manifestFile, settings: run.settings, head: { manifest: loaded.manifest, plan: planJson } });
+    diffMarkdown = formatDiffMarkdown(diff);
+    process.stdout.write(`\n${diffMarkdown}`);
+  }
   if (values.json !== undefined) {
     writeFile(values.json, `${JSON.stringify(planJson, null, 2)}\n`);
     process.stdout.write(`wrote ${values.json}\n`);
   }
   if (values.markdown !== undefined) {
-    writeFile(values.markdown, formatMarkdown(run.settings, loaded.manifest, planJson, run.resources, notes));
+    const planMarkdown = formatMarkdown(run.settings, loaded.manifest, planJson, run.resources, notes);
+    writeFile(values.markdown, diffMarkdown === undefined ? planMarkdown : combineMarkdown(diffMarkdown, planMarkdown));
     process.stdout.write(`wrote ${values.markdown}\n`);
   }
   return planJson.policyViolations.some((v) => v.level === "mandatory") ? 2 : 0;

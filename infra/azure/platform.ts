@@ -4,6 +4,7 @@ import { BlobContainer } from "@pulumi/azure-native/storage";
 import { Group } from "@pulumi/azuread/group";
 import { v5 as uuidv5 } from "uuid";
 import type { Container } from "../manifest/schema";
+import { aclEntryInput, PathAcl, type PathAclPlan } from "./acl";
 import type { Settings } from "../settings/schema";
 import {
   containerScope,
@@ -28,7 +29,18 @@ export interface AzurePlatformArgs {
   settings: Settings;
   /** Every container declared in the manifest: each gets its groups whether a partner uses it yet or not. */
   containers: readonly Container[];
+  /**
+   * The platform-owned ACL plans (container roots, ancestors of granted paths) from planAcls(manifest).
+   * Their entries name groups only, so their number does not grow with the number of partners.
+   */
+  acls: readonly PathAclPlan[];
 }
+
+/** Logical name of a PathAcl: container and absolute path, unique per owner. */
+export function pathAclLogicalName(prefix: string, plan: Pick<PathAclPlan, "container" | "path">): string {
+  return `${prefix}acl-${plan.container}${plan.path === "/" ? "/" : plan.path}`;
+}
+
 
 /**
  * The stack's shared Azure resources, created once and never changed by onboarding a partner: the containers
@@ -101,6 +113,27 @@ export class AzurePlatform extends pulumi.ComponentResource {
       }
     }
 
+    for (const plan of args.acls) {
+      if (plan.owner.kind !== "platform") continue;
+      const entries = plan.entries.map((e) => {
+        if (e.principal.kind !== "group") throw new Error(`platform ACL on ${plan.container}${plan.path} names a partner; platform paths hold group entries only`);
+        return aclEntryInput(e, groupIds[`${e.principal.container}/${e.principal.level}`] ?? missingGroup(e.principal.container));
+      });
+      const container = containers[plan.container];
+      new PathAcl(
+        pathAclLogicalName("", plan),
+        {
+          accountName: az.storageAccountName,
+          fileSystem: plan.container,
+          path: plan.path,
+          entries,
+          recursive: plan.recursive,
+          createDirectory: plan.createDirectory,
+        },
+        { parent: this, dependsOn: container === undefined ? [] : [container] },
+      );
+    }
+
     this.containers = containers;
     this.groupObjectIds = groupIds;
     this.roleAssignments = assignments;
@@ -113,4 +146,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
     if (id === undefined) throw new Error(`container "${container}" is not declared under containers`);
     return id;
   }
+}
+
+function missingGroup(container: string): never {
+  throw new Error(`container "${container}" is not declared under containers`);
 }

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { v5 as uuidv5 } from "uuid";
-import { PROJECT, readStackFile, parseSettings, type Settings } from "../../infra/settings";
+import { PROJECT, readStackFile, parseSettings, settingsFromConfig, type Settings } from "../../infra/settings";
 
 /** One resource as the program registered it: the plan JSON's `resources[]` entry (design.md). */
 export interface RecordedResource {
@@ -121,16 +121,8 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
   const stackFile = readStackFile(options.stack, projectDir);
   const config: Record<string, string> = { ...stackFile.config, ...options.configOverrides };
   if (options.manifest !== undefined) config[`${PROJECT}:manifest`] = path.relative(projectDir, path.resolve(options.manifest));
-  const settingsRaw: Record<string, unknown> = { ...stackFile.settings };
-  for (const [k, v] of Object.entries(config)) {
-    if (!k.startsWith(`${PROJECT}:`)) continue;
-    const key = k.slice(PROJECT.length + 1);
-    try {
-      settingsRaw[key] = JSON.parse(v) as unknown;
-    } catch {
-      settingsRaw[key] = v;
-    }
-  }
+  // The same decoding the program uses at run time (infra/settings/pulumiConfig.ts).
+  const settingsRaw = settingsFromConfig(config);
   const settings = parseSettings(settingsRaw, `Pulumi.${options.stack}.yaml`);
 
   const resources: RecordedResource[] = [];
@@ -185,8 +177,25 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
   return { settings, resources, outputs: outputs ?? {} };
 }
 
-/** Drop the dynamic provider's serialised code from inputs: it is an implementation detail, not a setting. */
+/** Pulumi's marker of a secret value in deserialised properties: `{ [SIG_KEY]: SECRET_SIG, value }` (runtime/rpc.js). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** What a secret input shows in the plan: never its value. */
+export const REDACTED = "[secret]";
+
+/**
+ * Inputs as the plan shows them: the dynamic provider's serialised code dropped (an implementation detail),
+ * and every secret value (e.g. the Maskinporten admin key) replaced by "[secret]".
+ */
 function cleanInputs(inputs: Record<string, unknown>): Record<string, unknown> {
   const { __provider: _provider, ...rest } = inputs;
-  return rest;
+  return redactSecrets(rest) as Record<string, unknown>;
+}
+
+function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (typeof value !== "object" || value === null) return value;
+  const obj = value as Record<string, unknown>;
+  if (obj[SIG_KEY] === SECRET_SIG) return REDACTED;
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redactSecrets(v)]));
 }

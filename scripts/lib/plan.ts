@@ -1,23 +1,18 @@
 import type { Manifest, Partner } from "../../infra/manifest/schema";
 import { awsRoleName, identityName, partnerLogicalName, subjectFor } from "../../infra/naming";
 import type { Settings } from "../../infra/settings/schema";
+import { computeBudgets } from "../../policies/rules";
+import type { PolicyResource } from "../../policies/rules/types";
 import type { RecordedResource } from "./offlineRun";
 
-/** Azure, AWS and IAM limits the budgets are measured against (domain.md). */
-export const LIMITS = {
-  roleAssignmentsPerSubscription: 4000,
-  namedAclEntriesPerPath: 28,
-  federatedCredentialsPerIdentity: 20,
-  trustPolicyChars: 2048,
-} as const;
-
+/** Usage of one limit: the worst case in the stack, where it is, and the limit (null: no fixed limit). */
 export interface Budget {
-  value: number;
+  used: number;
   limit: number | null;
-  /** Where the largest value was seen. */
-  at?: string;
+  at: string | null;
 }
 
+/** The plan JSON's `budgets`: limit usage measured on what the program registered. */
 export interface PlanBudgets {
   roleAssignments: Budget;
   maxAclEntriesPerPath: Budget;
@@ -52,10 +47,7 @@ export interface PlanJson {
   budgets: PlanBudgets;
 }
 
-const PATH_ACL = "pulumi-nodejs:dynamic/adls:PathAcl";
-const BASE_ACL_ENTRY = /^(default:)?(user|group|other|mask)::/;
-
-/** Is `urn` a resource inside the partner component `partnerUrn` (any depth)? Pulumi URNs carry the parent type chain. */
+/** The partner component a resource belongs to (any depth), by following parents. */
 function partnerOf(resource: RecordedResource, byUrn: Map<string, RecordedResource>): string | undefined {
   let parent = resource.parent;
   while (parent !== null) {
@@ -67,69 +59,35 @@ function partnerOf(resource: RecordedResource, byUrn: Map<string, RecordedResour
   return undefined;
 }
 
-/** Budgets measured on what the program actually registered, not on what it meant to register. */
-export function measureBudgets(resources: readonly RecordedResource[]): PlanBudgets {
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const roleAssignments = resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment").length;
-
-  const aclPerPath = new Map<string, number>();
-  for (const r of resources.filter((x) => x.type === PATH_ACL)) {
-    const key = `${String(r.inputs.accountName)}/${String(r.inputs.fileSystem)}:${String(r.inputs.path)}`;
-    const entries = Array.isArray(r.inputs.entries) ? (r.inputs.entries as unknown[]) : [];
-    // Access and default ACLs have 32 entries each; count the named entries of the fuller of the two.
-    const named = entries.filter((e): e is string => typeof e === "string" && !BASE_ACL_ENTRY.test(e));
-    const access = named.filter((e) => !e.startsWith("default:")).length;
-    const dflt = named.length - access;
-    aclPerPath.set(key, (aclPerPath.get(key) ?? 0) + Math.max(access, dflt));
-  }
-  const maxAcl = maxOf(aclPerPath);
-
-  const ficPerIdentity = new Map<string, number>();
-  for (const r of resources.filter((x) => x.type === "azure-native:managedidentity:FederatedIdentityCredential")) {
-    const key = String(r.inputs.resourceName);
-    ficPerIdentity.set(key, (ficPerIdentity.get(key) ?? 0) + 1);
-  }
-  const maxFic = maxOf(ficPerIdentity);
-
-  const trust = new Map<string, number>();
-  for (const r of resources.filter((x) => x.type === "aws:iam/role:Role")) {
-    const doc = r.inputs.assumeRolePolicy;
-    if (typeof doc === "string") trust.set(String(r.inputs.name ?? r.name), doc.length);
-  }
-  const maxTrust = maxOf(trust);
-
-  const perPartner = new Map<string, number>();
-  for (const r of resources) {
-    if (r.type === "skyporten:partner:SkyportenPartner") {
-      perPartner.set(r.name, (perPartner.get(r.name) ?? 0) + 1);
-      continue;
-    }
-    const p = partnerOf(r, byUrn);
-    if (p !== undefined) perPartner.set(p, (perPartner.get(p) ?? 0) + 1);
-  }
-  const maxPer = maxOf(perPartner);
-  const total = [...perPartner.values()].reduce((a, b) => a + b, 0);
-
-  return {
-    roleAssignments: { value: roleAssignments, limit: LIMITS.roleAssignmentsPerSubscription },
-    maxAclEntriesPerPath: { value: maxAcl.value, limit: LIMITS.namedAclEntriesPerPath, ...(maxAcl.at === undefined ? {} : { at: maxAcl.at }) },
-    maxFederatedCredentialsPerIdentity: { value: maxFic.value, limit: LIMITS.federatedCredentialsPerIdentity, ...(maxFic.at === undefined ? {} : { at: maxFic.at }) },
-    maxTrustPolicyChars: { value: maxTrust.value, limit: LIMITS.trustPolicyChars, ...(maxTrust.at === undefined ? {} : { at: maxTrust.at }) },
-    resourcesPerPartner: {
-      value: maxPer.value,
-      limit: null,
-      ...(maxPer.at === undefined ? {} : { at: maxPer.at }),
-      average: perPartner.size === 0 ? 0 : Math.round((total / perPartner.size) * 100) / 100,
-    },
-  };
+/** The registered resources as the policy rules see them. */
+export function policyResources(resources: readonly RecordedResource[]): PolicyResource[] {
+  return resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.protect, props: r.inputs }));
 }
 
-function maxOf(m: Map<string, number>): { value: number; at?: string } {
-  let best: { value: number; at?: string } = { value: 0 };
-  for (const [at, value] of [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (value > best.value) best = { value, at };
+/**
+ * Budgets measured on what the program actually registered. The four cloud limits are counted by the policy
+ * pack's own budget functions (one implementation for the pack and the plan); resources per partner here.
+ */
+export function measureBudgets(resources: readonly RecordedResource[]): PlanBudgets {
+  const b = computeBudgets(policyResources(resources));
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const perPartner = new Map<string, number>();
+  for (const r of resources) {
+    const p = r.type === "skyporten:partner:SkyportenPartner" ? r.name : partnerOf(r, byUrn);
+    if (p !== undefined) perPartner.set(p, (perPartner.get(p) ?? 0) + 1);
   }
-  return best;
+  let max: { used: number; at: string | null } = { used: 0, at: null };
+  for (const [at, used] of [...perPartner.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+    if (used > max.used) max = { used, at };
+  }
+  const total = [...perPartner.values()].reduce((x, y) => x + y, 0);
+  return {
+    roleAssignments: b.roleAssignmentsPerSubscription,
+    maxAclEntriesPerPath: b.namedAclEntriesPerPath,
+    maxFederatedCredentialsPerIdentity: b.federatedCredentialsPerIdentity,
+    maxTrustPolicyChars: b.trustPolicyChars,
+    resourcesPerPartner: { ...max, limit: null, average: perPartner.size === 0 ? 0 : Math.round((total / perPartner.size) * 100) / 100 },
+  };
 }
 
 export function buildPlanJson(args: {
@@ -196,7 +154,7 @@ function table(headers: string[], rows: string[][]): string {
 }
 
 function budgetLines(b: PlanBudgets): string[] {
-  const row = (label: string, x: Budget) => `  ${label.padEnd(34)} ${String(x.value).padStart(6)}${x.limit === null ? "" : ` / ${x.limit}`}${x.at === undefined ? "" : `  (${x.at})`}`;
+  const row = (label: string, x: Budget) => `  ${label.padEnd(34)} ${String(x.used).padStart(6)}${x.limit === null ? "" : ` / ${x.limit}`}${x.at === null ? "" : `  (${x.at})`}`;
   return [
     row("role assignments (subscription)", b.roleAssignments),
     row("ACL entries on one path", b.maxAclEntriesPerPath),
