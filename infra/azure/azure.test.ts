@@ -102,7 +102,7 @@ describe("managed identity", () => {
         "partner-name": "Entur AS",
       },
     });
-    expect(id.parent).toBe("urn:pulumi:test::skyporten-onboarding::pulumi:pulumi:Stack$skyporten:partner:SkyportenPartner::partner-917422575");
+    expect(id.parent).toBe("urn:pulumi:test::skyporten-onboarding::skyporten:partner:SkyportenPartner::partner-917422575");
   });
 
   it("is kept for a suspended partner (same name, so the same client id on reinstatement) and absent when offboarded", () => {
@@ -190,7 +190,7 @@ describe("group memberships and isolation", () => {
     for (const m of members) {
       const org = /^partner-(\d{9})-/.exec(m.name)![1]!;
       expect(m.inputs.memberObjectId).toBe(principalOf(org));
-      expect(m.parent).toBe(`urn:pulumi:test::skyporten-onboarding::pulumi:pulumi:Stack$skyporten:partner:SkyportenPartner::partner-${org}`);
+      expect(m.parent).toBe(`urn:pulumi:test::skyporten-onboarding::skyporten:partner:SkyportenPartner::partner-${org}`);
     }
     const principals = ["917422575", "910000012", "934567811", "812345672"].map(principalOf);
     expect(new Set(principals).size).toBe(4);

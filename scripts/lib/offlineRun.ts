@@ -162,7 +162,7 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
             importId: req.getImportid() === "" ? null : req.getImportid(),
             dependsOn: req.getDependenciesList(),
             custom: req.getCustom(),
-            inputs: cleanInputs(pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>),
+            inputs: cleanInputs(pulumi.runtime.deserializeProperties(req.getObject())),
           });
         }
       }
@@ -171,10 +171,50 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
   };
 
   const entry = path.join(projectDir, "infra", "index.ts");
-  const outputs = (await pulumi.runtime.runInPulumiStack(async () => (await import(entry)) as Record<string, unknown>)) as Record<string, unknown> | undefined;
+  const outputs = (await pulumi.runtime.runInPulumiStack(async () => (await import(entry)) as Record<string, unknown>));
   await pulumi.runtime.disconnect();
-  resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { settings, resources, outputs: outputs ?? {} };
+  const normalised = withEngineUrns(resources, options.stack);
+  normalised.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return { settings, resources: normalised, outputs: outputs ?? {} };
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The URN the Pulumi engine gives a resource: the parent's whole qualified type chain joined with `$`, without
+ * the root stack's type (pulumi/pulumi pkg/resource/deploy: NewURN with the parent's qualified type). The mock
+ * monitor builds URNs differently (only the parent's last type, stack type included), so the plan rewrites
+ * them; plan URNs then match `pulumi stack export` and `pulumi state unprotect <urn>`.
+ */
+export function engineUrn(stack: string, project: string, parentUrn: string | null, type: string, name: string): string {
+  let qualified = type;
+  if (parentUrn !== null && parentUrn !== "") {
+    const parentQualified = parentUrn.split("::")[2];
+    if (parentQualified === undefined) throw new Error(`malformed parent URN ${parentUrn}`);
+    if (parentQualified.split("$").pop() !== ROOT_STACK_TYPE) qualified = `${parentQualified}$${type}`;
+  }
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+function withEngineUrns(resources: readonly RecordedResource[], stack: string): RecordedResource[] {
+  const byMockUrn = new Map(resources.map((r) => [r.urn, r]));
+  const engine = new Map<string, string>();
+  const resolve = (mockUrn: string): string => {
+    const known = engine.get(mockUrn);
+    if (known !== undefined) return known;
+    const r = byMockUrn.get(mockUrn);
+    // The root stack (not recorded) keeps its URN, which is the same in both schemes.
+    if (r === undefined) return mockUrn;
+    const urn = engineUrn(stack, PROJECT, r.parent === null ? null : resolve(r.parent), r.type, r.name);
+    engine.set(mockUrn, urn);
+    return urn;
+  };
+  return resources.map((r) => ({
+    ...r,
+    urn: resolve(r.urn),
+    parent: r.parent === null ? null : resolve(r.parent),
+    dependsOn: r.dependsOn.map(resolve),
+  }));
 }
 
 /** Pulumi's marker of a secret value in deserialised properties: `{ [SIG_KEY]: SECRET_SIG, value }` (runtime/rpc.js). */
