@@ -2,7 +2,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "policies/node_modules/**", "out/**", "coverage/**", "**/*.js"] },
+  { ignores: ["node_modules/**", "policies/node_modules/**", "out/**", "coverage/**", "**/*.js", "eslint.config.mjs"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -18,9 +18,5 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
-  },
-  {
-    files: ["eslint.config.mjs"],
-    ...tseslint.configs.disableTypeChecked,
   },
 );

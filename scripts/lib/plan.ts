@@ -136,7 +136,7 @@ export function partnerRows(settings: Settings, manifest: Manifest, resources: r
       identity: hasIdentity ? identityName(settings.environment, p.orgNumber) : "-",
       subject: p.status === "offboarded" ? "-" : subjectFor(p.orgNumber, settings.scope),
       grants: p.status === "active" ? grantText(p) : `(none while ${p.status})`,
-      awsRole: role === undefined ? "-" : `${String(role.inputs.path ?? "/")}${String(role.inputs.name)}`,
+      awsRole: role === undefined ? "-" : `${typeof role.inputs.path === "string" ? role.inputs.path : "/"}${awsRoleName(settings.environment, p.orgNumber)}`,
     };
   });
 }
