@@ -418,6 +418,16 @@ describe("isolation between partners", () => {
     ]);
   });
 
+  it("one partner's nested paths in one container are an error (the outer grant would overwrite the inner)", () => {
+    const text = lines(
+      ...HEAD,
+      ...azurePartner("917422575", "active", grant("outbound", "a"), grant("outbound", "a/b")),
+    );
+    expect(errorsOf(text)).toEqual([
+      'm.yaml:12:52 partners[0].azure[1].path: path "a/b" lies inside path "a" (azure[0]) of the same partner in container "outbound"; keep one grant on "a" with the access the partner needs',
+    ]);
+  });
+
   it("the outer path may come second", () => {
     const text = lines(
       ...HEAD,
@@ -449,10 +459,10 @@ describe("isolation between partners", () => {
     expect(manifestOf(text).partners).toHaveLength(2);
   });
 
-  it("nested paths of one partner, paths in different containers, and offboarded partners are fine", () => {
+  it("sibling paths of one partner, paths in different containers, and offboarded partners are fine", () => {
     const text = lines(
       ...HEAD,
-      ...azurePartner("917422575", "active", grant("outbound", "a"), grant("outbound", "a/b")),
+      ...azurePartner("917422575", "active", grant("outbound", "a"), grant("outbound", "ab/b")),
       ...azurePartner("991825827", "active", grant("inbound", "a")),
       ...azurePartner("123456785", "offboarded", grant("outbound", "a/b/c")),
     );

@@ -56,11 +56,12 @@ const manifestArb = fc
       fc.record({
         container: fc.constantFrom(...containers),
         access: fc.constantFrom(...ACCESS_LEVELS),
-        // Absent (whole container), or a directory below the partner's own, maybe written with a trailing "/".
+        // Absent (whole container), or a directory <org>/<segment>, maybe written with a trailing "/": always two
+        // levels, so one partner's paths are siblings (nested paths of one partner are an error).
         path: fc.option(
           fc
-            .tuple(fc.array(segmentArb, { maxLength: 2 }), fc.boolean())
-            .map(([segs, slash]) => [org, ...segs].join("/") + (slash ? "/" : "")),
+            .tuple(segmentArb, fc.boolean())
+            .map(([seg, slash]) => `${org}/${seg}` + (slash ? "/" : "")),
           { nil: undefined },
         ),
       });

@@ -460,6 +460,21 @@ function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
       }
     });
 
+    // One partner's nested directories (a and a/b) cannot both be ACL grants: the outer grant is applied
+    // recursively and would overwrite the inner grant's entries on every update.
+    const ownPaths = p.azure.flatMap((g, k) => (g === undefined || g.path === undefined ? [] : [{ g, k }]));
+    for (const inner of ownPaths) {
+      const outer = ownPaths.find(
+        (o) => o.k !== inner.k && o.g.container === inner.g.container && inner.g.path!.startsWith(`${o.g.path}/`),
+      );
+      if (outer !== undefined) {
+        issue(
+          ["partners", i, "azure", inner.k, "path"],
+          `path "${inner.g.path}" lies inside path "${outer.g.path}" (azure[${outer.k}]) of the same partner in container "${inner.g.container}"; keep one grant on "${outer.g.path}" with the access the partner needs`,
+        );
+      }
+    }
+
     const awsSeen = new Map<string, { access: Access; index: number }>();
     p.aws.forEach((g, k) => {
       if (g === undefined) return;
