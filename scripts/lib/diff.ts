@@ -1,0 +1,531 @@
+/**
+ * The semantic access diff of `npm run plan -- --base GIT_REF`: compares the offline plan of the manifest at
+ * GIT_REF with the working tree's and says, per partner, who gains or loses access to what, which resources are
+ * created, replaced, updated or deleted, and which changes break a partner's login (new client id or role ARN),
+ * escalate privileges, or need a manual step before `pulumi up`.
+ *
+ * Both manifests are planned by the working tree's program and Pulumi.<stack>.yaml, so the diff shows the effect
+ * of the manifest change alone. The Pulumi runtime is process-global (one program run per process), so the base
+ * manifest is planned in a child process (`scripts/plan.ts --json`).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { isMap, isSeq, parseDocument } from "yaml";
+import { formatProblem, loadManifestText } from "../../infra/manifest/load";
+import type { Access, AwsGrant, AzureGrant, Manifest, Partner, PartnerStatus } from "../../infra/manifest/schema";
+import { partnerLogicalName } from "../../infra/naming";
+import type { Settings } from "../../infra/settings/schema";
+import { CliError } from "./cli";
+import type { PlanJson } from "./plan";
+import { planInChildProcess } from "./planChild";
+
+type PlanResource = PlanJson["resources"][number];
+
+export type AccessChange =
+  | "onboarded"
+  | "suspended"
+  | "reinstated"
+  | "offboarded"
+  | "grant added"
+  | "grant removed"
+  | "grant widened"
+  | "grant narrowed"
+  | "grant changed";
+
+/** One row of the access table: a partner's status change or one grant change. */
+export interface AccessRow {
+  org: string;
+  partner: string;
+  change: AccessChange;
+  /** Status or grant before ("-" when there was none). */
+  before: string;
+  /** Status or grant after ("-" when there is none). */
+  after: string;
+}
+
+export type FlagKind = "breaking" | "privilege escalation" | "manual step";
+
+export interface DiffFlag {
+  kind: FlagKind;
+  org: string | null;
+  message: string;
+  /** Shell command that resolves the flag (manual steps). */
+  command?: string;
+}
+
+export type ResourceOp = "create" | "replace" | "update" | "delete";
+
+export interface ResourceChange {
+  op: ResourceOp;
+  type: string;
+  name: string;
+  /** URN as the engine builds it (scripts/lib/offlineRun.ts rewrites the mock's URNs): the one in the stack's state. */
+  urn: string;
+  org: string | null;
+  /** Inputs whose change causes the operation (replace: the replace-triggering ones; update: all changed). */
+  keys: string[];
+}
+
+export interface SemanticDiff {
+  stack: string;
+  baseRef: string;
+  rows: AccessRow[];
+  flags: DiffFlag[];
+  resources: ResourceChange[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Grants: what a partner can do where.
+
+/** One grant as a capability: a scope (container/bucket + directory) and an access level. */
+interface Capability {
+  cloud: "azure" | "aws";
+  target: string;
+  /** Directory without trailing "/"; null = the whole container (S3 grants always have a prefix). */
+  dir: string | null;
+  access: Access;
+}
+
+const azureCap = (g: AzureGrant): Capability => ({ cloud: "azure", target: g.container, dir: g.path ?? null, access: g.access });
+const awsCap = (g: AwsGrant): Capability => ({ cloud: "aws", target: g.bucket, dir: g.prefix.slice(0, -1), access: g.access });
+
+/** How a grant reads in the report: `azure:outbound/nordlys` read, `azure:inbound` write, `s3://bucket/prefix/` read. */
+export function grantText(c: Capability): string {
+  const where = c.cloud === "azure" ? `azure:${c.target}${c.dir === null ? "" : `/${c.dir}`}` : `s3://${c.target}/${c.dir ?? ""}/`;
+  return `\`${where}\` ${c.access}`;
+}
+
+/** A partner's grants that are in force: only an active partner has access (design.md, status semantics). */
+function effectiveGrants(p: Partner | undefined): Capability[] {
+  if (p === undefined || p.status !== "active") return [];
+  return [...p.azure.map(azureCap), ...p.aws.map(awsCap)];
+}
+
+type Relation = "same" | "wider" | "narrower" | "other";
+
+/** How the head scope relates to the base scope. A directory covers everything below it (default ACLs, S3 prefixes). */
+function scopeRelation(base: Capability, head: Capability): Relation | "disjoint" {
+  if (base.dir === head.dir) return "same";
+  if (head.dir === null || (base.dir !== null && base.dir.startsWith(`${head.dir}/`))) return "wider";
+  if (base.dir === null || head.dir.startsWith(`${base.dir}/`)) return "narrower";
+  return "disjoint";
+}
+
+const RIGHTS: Record<Access, readonly ("r" | "w")[]> = { read: ["r"], write: ["w"], "read-write": ["r", "w"] };
+
+function accessRelation(base: Access, head: Access): Relation {
+  if (base === head) return "same";
+  const b = RIGHTS[base];
+  const h = RIGHTS[head];
+  if (b.every((x) => h.includes(x))) return "wider";
+  if (h.every((x) => b.includes(x))) return "narrower";
+  return "other";
+}
+
+/**
+ * Widened: the head grant covers everything the base grant did and more (read -> read-write, a path -> its parent
+ * or the whole container). Narrowed: the reverse. Changed: neither (read -> write, or a wider scope with less
+ * access): the partner gains something it did not have, so it counts as an escalation too.
+ */
+function classify(base: Capability, head: Capability): "grant widened" | "grant narrowed" | "grant changed" {
+  const scope = scopeRelation(base, head);
+  const access = accessRelation(base.access, head.access);
+  const atLeast = (r: Relation | "disjoint") => r === "same" || r === "wider";
+  const atMost = (r: Relation | "disjoint") => r === "same" || r === "narrower";
+  if (atLeast(scope) && atLeast(access)) return "grant widened";
+  if (atMost(scope) && atMost(access)) return "grant narrowed";
+  return "grant changed";
+}
+
+const sameCap = (a: Capability, b: Capability) => a.cloud === b.cloud && a.target === b.target && a.dir === b.dir && a.access === b.access;
+
+/** Grant rows between two sets of effective grants: unchanged ones drop out, related ones pair up. */
+function grantRows(org: string, partner: string, base: Capability[], head: Capability[]): AccessRow[] {
+  const removed = base.filter((b) => !head.some((h) => sameCap(b, h)));
+  const added = head.filter((h) => !base.some((b) => sameCap(b, h)));
+  const rows: AccessRow[] = [];
+  const unpairedHead: Capability[] = [];
+  for (const h of added) {
+    const related = removed.filter((b) => b.cloud === h.cloud && b.target === h.target && scopeRelation(b, h) !== "disjoint");
+    const match = related.find((b) => scopeRelation(b, h) === "same") ?? related[0];
+    if (match === undefined) {
+      unpairedHead.push(h);
+      continue;
+    }
+    removed.splice(removed.indexOf(match), 1);
+    rows.push({ org, partner, change: classify(match, h), before: grantText(match), after: grantText(h) });
+  }
+  for (const h of unpairedHead) rows.push({ org, partner, change: "grant added", before: "-", after: grantText(h) });
+  for (const b of removed) rows.push({ org, partner, change: "grant removed", before: grantText(b), after: "-" });
+  return rows;
+}
+
+type Presence = PartnerStatus | "absent";
+
+function statusRow(org: string, partner: string, before: Presence, after: Presence): AccessRow | undefined {
+  if (before === after) return undefined;
+  const shown = (s: Presence, removedText: string) => (s === "absent" ? removedText : s);
+  const gone = (s: Presence) => s === "absent" || s === "offboarded";
+  let change: AccessChange | undefined;
+  if (gone(before) && !gone(after)) change = "onboarded";
+  else if (before === "active" && after === "suspended") change = "suspended";
+  else if (before === "suspended" && after === "active") change = "reinstated";
+  else if (!gone(before) && gone(after)) change = "offboarded";
+  // offboarded -> entry deleted: nothing is left to remove.
+  if (change === undefined) return undefined;
+  return { org, partner, change, before: shown(before, "-"), after: shown(after, "entry removed") };
+}
+
+/** The access table: per partner (head order, then partners only the base has), its status row, then grant rows. */
+export function accessRows(base: Manifest, head: Manifest): AccessRow[] {
+  const baseBy = new Map(base.partners.map((p) => [p.orgNumber, p]));
+  const headBy = new Map(head.partners.map((p) => [p.orgNumber, p]));
+  const orgs = [...head.partners.map((p) => p.orgNumber), ...base.partners.map((p) => p.orgNumber).filter((o) => !headBy.has(o))];
+  const rows: AccessRow[] = [];
+  for (const org of orgs) {
+    const b = baseBy.get(org);
+    const h = headBy.get(org);
+    const name = h?.name ?? b?.name ?? "";
+    const s = statusRow(org, name, b?.status ?? "absent", h?.status ?? "absent");
+    if (s !== undefined) rows.push(s);
+    const order: Record<string, number> = { "grant widened": 0, "grant changed": 1, "grant narrowed": 2, "grant added": 3, "grant removed": 4 };
+    rows.push(...grantRows(org, name, effectiveGrants(b), effectiveGrants(h)).sort((x, y) => (order[x.change] ?? 9) - (order[y.change] ?? 9)));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resources: what `pulumi up` would do.
+
+/**
+ * Inputs whose change makes the provider replace the resource instead of updating it. azure-native replaces on a
+ * change of the URL path parameters (resource group, resource name) and of `location`; Azure role assignments are
+ * immutable; the AWS and Entra providers mark these arguments ForceNew; the project's dynamic providers return
+ * them as `replaces` from diff() (infra/azure/acl/provider.ts, infra/maskinporten/provider.ts). A type not listed
+ * is reported as an update: `pulumi preview` on the PR shows the provider's own verdict.
+ */
+export const REPLACE_ON_CHANGES: Readonly<Record<string, readonly string[]>> = {
+  "azure-native:managedidentity:UserAssignedIdentity": ["resourceName", "resourceGroupName", "location"],
+  "azure-native:managedidentity:FederatedIdentityCredential": ["federatedIdentityCredentialResourceName", "resourceName", "resourceGroupName"],
+  "azure-native:authorization:RoleAssignment": ["scope", "principalId", "roleDefinitionId", "roleAssignmentName"],
+  "azure-native:storage:BlobContainer": ["accountName", "containerName", "resourceGroupName"],
+  "azuread:index/groupMember:GroupMember": ["groupObjectId", "memberObjectId"],
+  "aws:iam/role:Role": ["name", "namePrefix", "path"],
+  "aws:iam/rolePolicy:RolePolicy": ["role", "name", "namePrefix"],
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ["url"],
+  "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix"],
+  "aws:s3/bucketV2:BucketV2": ["bucket", "bucketPrefix"],
+  "pulumi-nodejs:dynamic/adls:PathAcl": ["accountName", "fileSystem", "path", "endpoint"],
+  "pulumi-nodejs:dynamic/maskinporten:ScopeAccess": ["orgNumber", "scope", "apiBaseUrl"],
+};
+
+const IDENTITY_TYPE = "azure-native:managedidentity:UserAssignedIdentity";
+const ROLE_TYPE = "aws:iam/role:Role";
+const PARTNER_TYPE = "skyporten:partner:SkyportenPartner";
+
+/** JSON with sorted keys: input order must not count as a change. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return keys.filter((k) => canonical(a[k]) !== canonical(b[k]));
+}
+
+/** The organization a resource belongs to: its SkyportenPartner ancestor, else its `org-number` tag. */
+function orgOf(resource: PlanResource, byUrn: ReadonlyMap<string, PlanResource>, byLogical: ReadonlyMap<string, string>): string | null {
+  let current: PlanResource | undefined = resource;
+  while (current !== undefined) {
+    if (current.type === PARTNER_TYPE) return byLogical.get(current.name) ?? null;
+    current = current.parent === null ? undefined : byUrn.get(current.parent);
+  }
+  const tags = resource.inputs.tags;
+  const tagged = tags !== null && typeof tags === "object" ? (tags as Record<string, unknown>)["org-number"] : undefined;
+  return typeof tagged === "string" ? tagged : null;
+}
+
+const OP_ORDER: Record<ResourceOp, number> = { create: 0, replace: 1, update: 2, delete: 3 };
+
+export function resourceChanges(base: readonly PlanResource[], head: readonly PlanResource[], orgs: readonly string[]): ResourceChange[] {
+  const byLogical = new Map(orgs.map((o) => [partnerLogicalName(o), o]));
+  const baseBy = new Map(base.map((r) => [r.urn, r]));
+  const headBy = new Map(head.map((r) => [r.urn, r]));
+  const out: ResourceChange[] = [];
+  for (const h of head) {
+    const b = baseBy.get(h.urn);
+    if (b === undefined) {
+      out.push({ op: "create", type: h.type, name: h.name, urn: h.urn, org: orgOf(h, headBy, byLogical), keys: [] });
+      continue;
+    }
+    const changed = changedKeys(b.inputs, h.inputs);
+    if (changed.length === 0) continue;
+    const replaceKeys = changed.filter((k) => (REPLACE_ON_CHANGES[h.type] ?? []).includes(k));
+    out.push({
+      op: replaceKeys.length > 0 ? "replace" : "update",
+      type: h.type,
+      name: h.name,
+      urn: h.urn,
+      org: orgOf(h, headBy, byLogical),
+      keys: replaceKeys.length > 0 ? replaceKeys : changed,
+    });
+  }
+  for (const b of base) {
+    if (!headBy.has(b.urn)) out.push({ op: "delete", type: b.type, name: b.name, urn: b.urn, org: orgOf(b, baseBy, byLogical), keys: [] });
+  }
+  // By operation, then name: logical names start with the partner's (`partner-<org>-...`), so a partner's resources
+  // stay together.
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort((x, y) => OP_ORDER[x.op] - OP_ORDER[y.op] || cmp(x.name, y.name) || cmp(x.type, y.type));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flags: what a reviewer must not miss.
+
+const str = (v: unknown, fallback = "?") => (typeof v === "string" ? v : fallback);
+
+function roleArn(accountId: string, inputs: Record<string, unknown>): string {
+  return `arn:aws:iam::${accountId}:role${str(inputs.path, "/")}${str(inputs.name)}`;
+}
+
+function flagsFor(args: {
+  stack: string;
+  settings: Settings;
+  rows: readonly AccessRow[];
+  changes: readonly ResourceChange[];
+  base: readonly PlanResource[];
+  head: readonly PlanResource[];
+  partnerName: (org: string) => string;
+  headPartner: (org: string) => Partner | undefined;
+}): DiffFlag[] {
+  const baseBy = new Map(args.base.map((r) => [r.urn, r]));
+  const headBy = new Map(args.head.map((r) => [r.urn, r]));
+  const who = (org: string | null) => (org === null ? "" : `organization ${org} (${args.partnerName(org)}): `);
+  const breaking: DiffFlag[] = [];
+  const manual: DiffFlag[] = [];
+
+  for (const c of args.changes) {
+    const b = baseBy.get(c.urn);
+    const h = headBy.get(c.urn);
+    if (c.type === IDENTITY_TYPE && b !== undefined && (c.op === "delete" || c.op === "replace")) {
+      const identity = str(b.inputs.resourceName, b.name);
+      if (c.op === "replace" && h !== undefined) {
+        const what = c.keys.map((k) => `${k} \`${str(b.inputs[k])}\` → \`${str(h.inputs[k])}\``).join(", ");
+        breaking.push({
+          kind: "breaking",
+          org: c.org,
+          message: `${who(c.org)}managed identity \`${identity}\` is replaced (${what}): the partner gets a new client id and must change its login configuration`,
+        });
+      } else {
+        const p = c.org === null ? undefined : args.headPartner(c.org);
+        const why =
+          p !== undefined && p.status !== "offboarded"
+            ? " The partner has no Azure grants left: keep a grant (or suspend the partner instead) to keep the client id."
+            : "";
+        breaking.push({
+          kind: "breaking",
+          org: c.org,
+          message: `${who(c.org)}managed identity \`${identity}\` is deleted: its client id is gone for good, and onboarding the organization again creates a new client id the partner must configure.${why}`,
+        });
+      }
+    }
+    if (c.type === ROLE_TYPE && c.op === "replace" && b !== undefined && h !== undefined) {
+      const before = roleArn(args.settings.aws.accountId, b.inputs);
+      const after = roleArn(args.settings.aws.accountId, h.inputs);
+      breaking.push({
+        kind: "breaking",
+        org: c.org,
+        message: `${who(c.org)}IAM role is replaced (${c.keys.join(", ")} changed): its ARN changes from \`${before}\` to \`${after}\` and the partner must change the role it assumes`,
+      });
+    }
+    if (b !== undefined && b.protect && (c.op === "delete" || c.op === "replace")) {
+      manual.push({
+        kind: "manual step",
+        org: c.org,
+        message: `${who(c.org)}\`pulumi up\` refuses to ${c.op} the protected \`${c.type}\` \`${b.name}\`. After approval, and before \`pulumi up\`, run:`,
+        // Single quotes: URNs contain `$`, which a shell would expand inside double quotes.
+        command: `pulumi state unprotect --stack ${args.stack} --yes '${b.urn}'`,
+      });
+    }
+  }
+
+  const escalation: DiffFlag[] = args.rows
+    .filter((r) => r.change === "grant widened" || r.change === "grant changed")
+    .map((r) => ({ kind: "privilege escalation", org: r.org, message: `${who(r.org)}${r.before} → ${r.after}` }));
+  return [...breaking, ...escalation, ...manual];
+}
+
+/** The whole semantic diff from two manifests and their plans. Pure: no git, no processes. */
+export function semanticDiff(args: {
+  stack: string;
+  baseRef: string;
+  settings: Settings;
+  base: { manifest: Manifest; plan: Pick<PlanJson, "resources"> };
+  head: { manifest: Manifest; plan: Pick<PlanJson, "resources"> };
+}): SemanticDiff {
+  const rows = accessRows(args.base.manifest, args.head.manifest);
+  const orgs = [...new Set([...args.base.manifest.partners, ...args.head.manifest.partners].map((p) => p.orgNumber))];
+  const changes = resourceChanges(args.base.plan.resources, args.head.plan.resources, orgs);
+  const names = new Map([...args.base.manifest.partners, ...args.head.manifest.partners].map((p) => [p.orgNumber, p.name]));
+  const headPartners = new Map(args.head.manifest.partners.map((p) => [p.orgNumber, p]));
+  const flags = flagsFor({
+    stack: args.stack,
+    settings: args.settings,
+    rows,
+    changes,
+    base: args.base.plan.resources,
+    head: args.head.plan.resources,
+    partnerName: (org) => names.get(org) ?? "",
+    headPartner: (org) => headPartners.get(org),
+  });
+  return { stack: args.stack, baseRef: args.baseRef, rows, flags, resources: changes };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Markdown.
+
+const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+const FLAG_LABEL: Record<FlagKind, string> = { breaking: "BREAKING", "privilege escalation": "PRIVILEGE ESCALATION", "manual step": "MANUAL STEP" };
+
+/** The report for a pull-request comment: flags first, then the access table, then the resource changes. */
+export function formatDiffMarkdown(d: SemanticDiff): string {
+  const out: string[] = [];
+  out.push(`### Access changes: stack \`${d.stack}\` against \`${esc(d.baseRef)}\``);
+  out.push("");
+  if (d.flags.length > 0) {
+    for (const f of d.flags) {
+      out.push(`- **${FLAG_LABEL[f.kind]}** ${esc(f.message)}`);
+      if (f.command !== undefined) out.push("  ```sh", `  ${f.command}`, "  ```");
+    }
+    out.push("");
+  }
+  if (d.rows.length === 0) out.push("No partner gains or loses access.");
+  else {
+    out.push("| org | partner | change | before | after |");
+    out.push("|---|---|---|---|---|");
+    for (const r of d.rows) out.push(`| ${r.org} | ${esc(r.partner)} | ${r.change} | ${esc(r.before)} | ${esc(r.after)} |`);
+  }
+  out.push("");
+  const count = (op: ResourceOp) => d.resources.filter((r) => r.op === op).length;
+  if (d.resources.length === 0) out.push("No resource changes.");
+  else {
+    out.push(
+      `<details><summary>Resources: ${count("create")} to create, ${count("replace")} to replace, ${count("update")} to update, ${count("delete")} to delete</summary>`,
+    );
+    out.push("");
+    out.push("| change | type | name | inputs |");
+    out.push("|---|---|---|---|");
+    for (const r of d.resources) out.push(`| ${r.op} | \`${r.type}\` | \`${r.name}\` | ${r.keys.join(", ")} |`);
+    out.push("");
+    out.push("</details>");
+  }
+  out.push("");
+  out.push(`<sub>Both manifests planned offline by this branch's program and \`Pulumi.${d.stack}.yaml\`.</sub>`);
+  return `${out.join("\n")}\n`;
+}
+
+/** The markdown file of `plan --base --markdown`: the diff, then the full plan folded away. */
+export function combineMarkdown(diffMarkdown: string, planMarkdown: string): string {
+  return `${diffMarkdown}\n<details><summary>Full offline plan</summary>\n\n${planMarkdown}\n</details>\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading the base manifest and planning it.
+
+function git(args: string[], cwd: string): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+}
+
+/**
+ * The manifest `file` as committed at `ref`, without a checkout; undefined when the file did not exist there.
+ * `git cat-file blob` gives the committed bytes exactly (as `git show <ref>:<path>` does for a blob).
+ */
+export function readManifestAtRef(ref: string, file: string, cwd: string = process.cwd()): string | undefined {
+  if (ref.trim() === "" || ref.startsWith("-")) throw new CliError(`--base "${ref}" is not a git revision; pass a branch, tag or commit such as origin/main`);
+  let top: string;
+  try {
+    top = git(["rev-parse", "--show-toplevel"], cwd).trim();
+  } catch {
+    throw new CliError(`--base needs a git repository, and ${cwd} is not inside one`);
+  }
+  try {
+    git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], cwd);
+  } catch {
+    throw new CliError(`--base: git does not know the revision "${ref}"; fetch it first (git fetch origin main; in GitHub Actions, checkout with fetch-depth: 0)`);
+  }
+  const abs = path.resolve(cwd, file);
+  // Compare real paths: the repository top level is reported without symlinks.
+  const real = path.join(fs.realpathSync(path.dirname(abs)), path.basename(abs));
+  const rel = path.relative(fs.realpathSync(top), real);
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
+    throw new CliError(`--base: the manifest ${file} is outside the git repository ${top}; diff a manifest that is committed in it`);
+  }
+  const spec = `${ref}:${rel.split(path.sep).join("/")}`;
+  try {
+    git(["cat-file", "-e", spec], cwd);
+  } catch {
+    return undefined;
+  }
+  return git(["cat-file", "blob", spec], cwd);
+}
+
+/** Plan a manifest in a child process (one program run per process), as the pull-request diff needs it. */
+export async function planManifestInChild(options: { stack: string; manifestText: string; projectDir?: string }): Promise<PlanJson> {
+  const result = await planInChildProcess(options);
+  // Exit 2 = a mandatory policy violation: the plan JSON is written and the diff still means something.
+  if ((result.exitCode !== 0 && result.exitCode !== 2) || result.plan === undefined) {
+    throw new CliError(`planning the base manifest failed (exit ${result.exitCode}):\n${result.stderr.trim()}`);
+  }
+  return result.plan;
+}
+
+/** The manifest without `reviewBy` keys (the child plan validates dates against today). Resources do not depend on them. */
+export function withoutReviewDates(text: string): string {
+  const doc = parseDocument(text);
+  const partners = doc.get("partners");
+  if (isSeq(partners)) {
+    for (const item of partners.items) if (isMap(item)) item.delete("reviewBy");
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
+export interface DiffAgainstBaseOptions {
+  stack: string;
+  baseRef: string;
+  /** The manifest file as the CLI names it (relative to the current directory or absolute). */
+  manifestFile: string;
+  settings: Settings;
+  head: { manifest: Manifest; plan: PlanJson };
+  projectDir?: string;
+  /** Reads the base manifest; default readManifestAtRef (git). */
+  readBase?: (ref: string, file: string) => string | undefined;
+}
+
+/** `plan --base`: read the manifest at the ref, validate and plan it, and diff it against the head plan. */
+export async function diffAgainstBase(options: DiffAgainstBaseOptions): Promise<SemanticDiff> {
+  const read = options.readBase ?? ((ref: string, file: string) => readManifestAtRef(ref, file, options.projectDir));
+  // A manifest that did not exist at the ref: everything is new.
+  const text = read(options.baseRef, options.manifestFile) ?? "";
+  const shown = `${options.baseRef}:${options.manifestFile}`;
+  // Judge review dates as of long ago: a reviewBy that has passed since the base commit is an error today, but
+  // review dates create no resources, so they must not stop the diff (the head is validated as usual).
+  const loaded = loadManifestText(text, shown, { today: new Date(0) });
+  if (!loaded.ok) {
+    throw new CliError(
+      `${loaded.errors.map(formatProblem).join("\n")}\nthe manifest at ${options.baseRef} is invalid, so there is nothing to diff against; choose another --base`,
+    );
+  }
+  const basePlan = await planManifestInChild({ stack: options.stack, manifestText: withoutReviewDates(text), ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }) });
+  return semanticDiff({
+    stack: options.stack,
+    baseRef: options.baseRef,
+    settings: options.settings,
+    base: { manifest: loaded.manifest, plan: basePlan },
+    head: options.head,
+  });
+}
