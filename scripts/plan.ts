@@ -15,7 +15,8 @@ import { runProgramOffline } from "./lib/offlineRun";
 import { evaluatePolicies } from "../policies/rules";
 import { buildPlanJson, formatMarkdown, formatSummary, policyResources } from "./lib/plan";
 
-const USAGE = "usage: npm run plan -- [--stack test|prod] [--manifest FILE] [--json OUT] [--markdown OUT] [--base GIT_REF]";
+const USAGE =
+  "usage: npm run plan -- [--stack test|prod] [--config-file FILE] [--manifest FILE] [--json OUT] [--markdown OUT] [--base GIT_REF]";
 
 export async function plan(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(
@@ -23,6 +24,7 @@ export async function plan(argv: string[]): Promise<number> {
     {
       stack: { type: "string" },
       manifest: { type: "string" },
+      "config-file": { type: "string" },
       json: { type: "string" },
       markdown: { type: "string" },
       base: { type: "string" },
@@ -36,7 +38,8 @@ export async function plan(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"\n${USAGE}`);
   const stack = values.stack ?? "test";
-  const settings = settingsFor(stack);
+  const configFile = values["config-file"];
+  const settings = settingsFor(stack, configFile);
   const manifestFile = path.normalize(values.manifest ?? settings.manifest);
 
   // Validate first, with the same messages as `npm run validate`.
@@ -53,7 +56,7 @@ export async function plan(argv: string[]): Promise<number> {
   process.setSourceMapsEnabled(false);
   let run;
   try {
-    run = await runProgramOffline({ stack, manifest: manifestFile });
+    run = await runProgramOffline({ stack, manifest: manifestFile, configFile });
   } catch (e) {
     if (e instanceof SettingsError) throw new CliError(e.message);
     // The program refuses input it cannot deploy (limits, names) with a RunError: a user error, not a bug.

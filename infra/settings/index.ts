@@ -156,11 +156,17 @@ export interface StackFile {
   secretKeys: string[];
 }
 
-/** Read Pulumi.<stack>.yaml without the Pulumi CLI (offline plan, validate, handover, explain). */
-export function readStackFile(stack: string, projectDir = process.cwd()): StackFile {
+/**
+ * Read Pulumi.<stack>.yaml without the Pulumi CLI (offline plan, validate, handover, explain). `configFile`
+ * reads another file instead, like `pulumi --config-file`.
+ */
+export function readStackFile(stack: string, projectDir = process.cwd(), configFile?: string): StackFile {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack))
     throw new SettingsError(`--stack ${stack}`, [`"${stack}" is not a stack name; use test or prod`]);
-  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  const file = configFile === undefined ? path.join(projectDir, `Pulumi.${stack}.yaml`) : path.resolve(projectDir, configFile);
+  if (configFile !== undefined && !fs.existsSync(file)) {
+    throw new SettingsError(file, [`the config file ${configFile} does not exist`]);
+  }
   if (!fs.existsSync(file)) {
     throw new SettingsError(file, [
       `no stack file Pulumi.${stack}.yaml; known stacks: ${listStacks(projectDir).join(", ") || "(none)"}`,
@@ -225,6 +231,6 @@ export function listStacks(projectDir = process.cwd()): string[] {
 }
 
 /** Settings of a stack from its stack file (offline tools). */
-export function stackSettings(stack: string, projectDir = process.cwd()): Settings {
-  return parseSettings(readStackFile(stack, projectDir).settings, `Pulumi.${stack}.yaml`);
+export function stackSettings(stack: string, projectDir = process.cwd(), configFile?: string): Settings {
+  return parseSettings(readStackFile(stack, projectDir, configFile).settings, configFile ?? `Pulumi.${stack}.yaml`);
 }

@@ -21,9 +21,9 @@ export function parseCli<T extends NonNullable<ParseArgsConfig["options"]>>(argv
   }
 }
 
-export function settingsFor(stack: string): Settings {
+export function settingsFor(stack: string, configFile?: string): Settings {
   try {
-    return stackSettings(stack);
+    return stackSettings(stack, process.cwd(), configFile);
   } catch (e) {
     if (e instanceof SettingsError) throw new CliError(e.message);
     throw e;

@@ -22,6 +22,8 @@ export interface OfflineRunOptions {
   stack: string;
   /** Manifest path overriding the stack's `manifest` setting. */
   manifest?: string;
+  /** Stack settings file instead of Pulumi.<stack>.yaml (like `pulumi --config-file`). */
+  configFile?: string;
   /** Project directory (Pulumi.yaml). Default: the current directory. */
   projectDir?: string;
   /** Extra config (`ns:key` -> string) laid over the stack file, e.g. for tests and benchmarks. */
@@ -118,12 +120,12 @@ interface MonitorLike {
  */
 export async function runProgramOffline(options: OfflineRunOptions): Promise<OfflineRunResult> {
   const projectDir = path.resolve(options.projectDir ?? process.cwd());
-  const stackFile = readStackFile(options.stack, projectDir);
+  const stackFile = readStackFile(options.stack, projectDir, options.configFile);
   const config: Record<string, string> = { ...stackFile.config, ...options.configOverrides };
   if (options.manifest !== undefined) config[`${PROJECT}:manifest`] = path.relative(projectDir, path.resolve(options.manifest));
   // The same decoding the program uses at run time (infra/settings/pulumiConfig.ts).
   const settingsRaw = settingsFromConfig(config);
-  const settings = parseSettings(settingsRaw, `Pulumi.${options.stack}.yaml`);
+  const settings = parseSettings(settingsRaw, options.configFile ?? `Pulumi.${options.stack}.yaml`);
 
   const resources: RecordedResource[] = [];
   await pulumi.runtime.setMocks(
