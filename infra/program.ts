@@ -4,6 +4,7 @@ import { planAcls } from "./azure/acl";
 import { AzurePlatform } from "./azure/platform";
 import type { Manifest, Partner } from "./manifest/schema";
 import { partnerLogicalName } from "./naming";
+import { storageEndpoints } from "./partnerFacts";
 import { SkyportenPartner } from "./partner";
 import type { Settings } from "./settings/schema";
 
@@ -76,8 +77,7 @@ export function defineStack(settings: Settings, manifest: Manifest, secrets: Sta
         tenantId: settings.azure.tenantId,
         identityResourceId: component.identity.resourceId,
         storageAccount: account,
-        blobEndpoint: `https://${account}.blob.core.windows.net`,
-        dfsEndpoint: `https://${account}.dfs.core.windows.net`,
+        ...storageEndpoints(account),
         grants: partner.azure,
       };
     }
