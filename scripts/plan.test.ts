@@ -144,6 +144,7 @@ describe("plan JSON contract", () => {
     expect(b.maxTrustPolicyChars.used).toBeGreaterThan(300);
     expect(b.maxTrustPolicyChars.used).toBeLessThan(2048);
     expect(b.resourcesPerPartner).toMatchObject({ used: 7, limit: null, at: "partner-917422575" });
+    expect(b.maxGroupMembershipsPerPrincipal).toEqual({ used: 2, limit: null, at: "partner-910000012" });
   });
 
   it("prints the summary: a row per partner, counts by type, budgets, the manual scope-access step", () => {

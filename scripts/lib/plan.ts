@@ -18,6 +18,11 @@ export interface PlanBudgets {
   maxAclEntriesPerPath: Budget;
   maxFederatedCredentialsPerIdentity: Budget;
   maxTrustPolicyChars: Budget;
+  /**
+   * Entra group memberships of one partner principal. No documented Azure limit applies at this size (the
+   * number grows with grants, not partners); reported so a partner with very many grants is visible.
+   */
+  maxGroupMembershipsPerPrincipal: Budget;
   resourcesPerPartner: Budget & { average: number };
 }
 
@@ -61,7 +66,13 @@ function partnerOf(resource: RecordedResource, byUrn: Map<string, RecordedResour
 
 /** The registered resources as the policy rules see them. */
 export function policyResources(resources: readonly RecordedResource[]): PolicyResource[] {
-  return resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, protect: r.protect, props: r.inputs }));
+  return resources.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    protect: r.protect,
+    props: r.inputs,
+  }));
 }
 
 /**
@@ -81,12 +92,27 @@ export function measureBudgets(resources: readonly RecordedResource[]): PlanBudg
     if (used > max.used) max = { used, at };
   }
   const total = [...perPartner.values()].reduce((x, y) => x + y, 0);
+  const memberships = new Map<string, number>();
+  for (const r of resources) {
+    if (r.type !== "azuread:index/groupMember:GroupMember") continue;
+    const p = partnerOf(r, byUrn) ?? String(r.inputs.memberObjectId);
+    memberships.set(p, (memberships.get(p) ?? 0) + 1);
+  }
+  let maxMember: { used: number; at: string | null } = { used: 0, at: null };
+  for (const [at, used] of [...memberships.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+    if (used > maxMember.used) maxMember = { used, at };
+  }
   return {
     roleAssignments: b.roleAssignmentsPerSubscription,
     maxAclEntriesPerPath: b.namedAclEntriesPerPath,
     maxFederatedCredentialsPerIdentity: b.federatedCredentialsPerIdentity,
     maxTrustPolicyChars: b.trustPolicyChars,
-    resourcesPerPartner: { ...max, limit: null, average: perPartner.size === 0 ? 0 : Math.round((total / perPartner.size) * 100) / 100 },
+    maxGroupMembershipsPerPrincipal: { ...maxMember, limit: null },
+    resourcesPerPartner: {
+      ...max,
+      limit: null,
+      average: perPartner.size === 0 ? 0 : Math.round((total / perPartner.size) * 100) / 100,
+    },
   };
 }
 
@@ -128,7 +154,10 @@ export function partnerRows(settings: Settings, manifest: Manifest, resources: r
   return manifest.partners.map((p) => {
     const logical = partnerLogicalName(p.orgNumber);
     const hasIdentity = names.has(`azure-native:managedidentity:UserAssignedIdentity|${logical}-identity`);
-    const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs.name === awsRoleName(settings.environment, p.orgNumber));
+    const role = resources.find(
+      (r) =>
+        r.type === "aws:iam/role:Role" && r.inputs.name === awsRoleName(settings.environment, p.orgNumber),
+    );
     return {
       orgNumber: p.orgNumber,
       name: p.name,
@@ -136,7 +165,10 @@ export function partnerRows(settings: Settings, manifest: Manifest, resources: r
       identity: hasIdentity ? identityName(settings.environment, p.orgNumber) : "-",
       subject: p.status === "offboarded" ? "-" : subjectFor(p.orgNumber, settings.scope),
       grants: p.status === "active" ? grantText(p) : `(none while ${p.status})`,
-      awsRole: role === undefined ? "-" : `${typeof role.inputs.path === "string" ? role.inputs.path : "/"}${awsRoleName(settings.environment, p.orgNumber)}`,
+      awsRole:
+        role === undefined
+          ? "-"
+          : `${typeof role.inputs.path === "string" ? role.inputs.path : "/"}${awsRoleName(settings.environment, p.orgNumber)}`,
     };
   });
 }
@@ -149,23 +181,35 @@ export function countsByType(resources: readonly RecordedResource[]): [string, n
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 function budgetLines(b: PlanBudgets): string[] {
-  const row = (label: string, x: Budget) => `  ${label.padEnd(34)} ${String(x.used).padStart(6)}${x.limit === null ? "" : ` / ${x.limit}`}${x.at === null ? "" : `  (${x.at})`}`;
+  const row = (label: string, x: Budget) =>
+    `  ${label.padEnd(34)} ${String(x.used).padStart(6)}${x.limit === null ? "" : ` / ${x.limit}`}${x.at === null ? "" : `  (${x.at})`}`;
   return [
     row("role assignments (subscription)", b.roleAssignments),
     row("ACL entries on one path", b.maxAclEntriesPerPath),
     row("federated credentials / identity", b.maxFederatedCredentialsPerIdentity),
     row("trust policy characters", b.maxTrustPolicyChars),
+    row("group memberships / principal", b.maxGroupMembershipsPerPrincipal),
     `${row("resources per partner (max)", b.resourcesPerPartner)}  average ${b.resourcesPerPartner.average}`,
   ];
 }
 
 /** The console summary of a plan. */
-export function formatSummary(settings: Settings, manifest: Manifest, plan: PlanJson, resources: readonly RecordedResource[], notes: readonly string[] = []): string {
+export function formatSummary(
+  settings: Settings,
+  manifest: Manifest,
+  plan: PlanJson,
+  resources: readonly RecordedResource[],
+  notes: readonly string[] = [],
+): string {
   const rows = partnerRows(settings, manifest, resources);
   const out: string[] = [];
   out.push(`Offline plan of stack "${plan.stack}" (${settings.environment}), manifest ${plan.manifest}`);
@@ -188,13 +232,20 @@ export function formatSummary(settings: Settings, manifest: Manifest, plan: Plan
   if (plan.policyViolations.length === 0) out.push("policies: no violations");
   else {
     out.push(`policies: ${plan.policyViolations.length} violation(s)`);
-    for (const v of plan.policyViolations) out.push(`  [${v.level}] ${v.policy}: ${v.message}${v.urn === null ? "" : ` (${v.urn})`}`);
+    for (const v of plan.policyViolations)
+      out.push(`  [${v.level}] ${v.policy}: ${v.message}${v.urn === null ? "" : ` (${v.urn})`}`);
   }
   return out.join("\n");
 }
 
 /** The same summary as markdown (for a pull-request comment or a file). */
-export function formatMarkdown(settings: Settings, manifest: Manifest, plan: PlanJson, resources: readonly RecordedResource[], notes: readonly string[] = []): string {
+export function formatMarkdown(
+  settings: Settings,
+  manifest: Manifest,
+  plan: PlanJson,
+  resources: readonly RecordedResource[],
+  notes: readonly string[] = [],
+): string {
   const esc = (s: string) => s.replace(/\|/g, "\\|");
   const rows = partnerRows(settings, manifest, resources);
   const out: string[] = [];
@@ -203,12 +254,16 @@ export function formatMarkdown(settings: Settings, manifest: Manifest, plan: Pla
   if (plan.policyViolations.length > 0) {
     out.push(`**${plan.policyViolations.length} policy violation(s)**`);
     out.push("");
-    for (const v of plan.policyViolations) out.push(`- \`${v.level}\` **${esc(v.policy)}**: ${esc(v.message)}`);
+    for (const v of plan.policyViolations)
+      out.push(`- \`${v.level}\` **${esc(v.policy)}**: ${esc(v.message)}`);
     out.push("");
   }
   out.push("| org | name | status | identity | subject | grants | AWS role |");
   out.push("|---|---|---|---|---|---|---|");
-  for (const r of rows) out.push(`| ${r.orgNumber} | ${esc(r.name)} | ${r.status} | \`${r.identity}\` | \`${r.subject}\` | ${esc(r.grants)} | \`${r.awsRole}\` |`);
+  for (const r of rows)
+    out.push(
+      `| ${r.orgNumber} | ${esc(r.name)} | ${r.status} | \`${r.identity}\` | \`${r.subject}\` | ${esc(r.grants)} | \`${r.awsRole}\` |`,
+    );
   out.push("");
   out.push(`<details><summary>${resources.length} resources, budgets</summary>`);
   out.push("");
