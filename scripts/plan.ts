@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { aclWarnings } from "../infra/azure/acl/plan";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
 import { SettingsError } from "../infra/settings";
 import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
@@ -60,7 +61,8 @@ export async function plan(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof SettingsError) throw new CliError(e.message);
     // The program refuses input it cannot deploy (limits, names) with a RunError: a user error, not a bug.
-    if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true) throw new CliError(e.message);
+    if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true)
+      throw new CliError(e.message);
     throw e;
   }
 
@@ -70,8 +72,14 @@ export async function plan(argv: string[]): Promise<number> {
     audience: run.settings.audience,
     declaredBuckets: loaded.manifest.buckets.map((b) => b.name),
   });
-  const planJson = buildPlanJson({ stack, manifestFile, manifest: loaded.manifest, resources: run.resources, policyViolations });
-  const notes: string[] = [];
+  const planJson = buildPlanJson({
+    stack,
+    manifestFile,
+    manifest: loaded.manifest,
+    resources: run.resources,
+    policyViolations,
+  });
+  const notes: string[] = aclWarnings(loaded.manifest).map((w) => `warning: ${w}`);
   if (!run.settings.maskinporten.manageScopeAccess) {
     notes.push(
       `Maskinporten scope access is not managed on this stack (maskinporten.manageScopeAccess is off): grant each active partner access to ${run.settings.scope} by hand (Samarbeidsportalen, or PUT ${run.settings.maskinporten.apiBaseUrl}/api/v1/scopes/access/<orgno>?scope=${encodeURIComponent(run.settings.scope)}).`,
@@ -82,7 +90,13 @@ export async function plan(argv: string[]): Promise<number> {
   // --base: the semantic access diff against the manifest at a git revision (scripts/lib/diff.ts).
   let diffMarkdown: string | undefined;
   if (values.base !== undefined) {
-    const diff = await diffAgainstBase({ stack, baseRef: values.base, manifestFile, settings: run.settings, head: { manifest: loaded.manifest, plan: planJson } });
+    const diff = await diffAgainstBase({
+      stack,
+      baseRef: values.base,
+      manifestFile,
+      settings: run.settings,
+      head: { manifest: loaded.manifest, plan: planJson },
+    });
     diffMarkdown = formatDiffMarkdown(diff);
     process.stdout.write(`\n${diffMarkdown}`);
   }
@@ -92,7 +106,10 @@ export async function plan(argv: string[]): Promise<number> {
   }
   if (values.markdown !== undefined) {
     const planMarkdown = formatMarkdown(run.settings, loaded.manifest, planJson, run.resources, notes);
-    writeFile(values.markdown, diffMarkdown === undefined ? planMarkdown : combineMarkdown(diffMarkdown, planMarkdown));
+    writeFile(
+      values.markdown,
+      diffMarkdown === undefined ? planMarkdown : combineMarkdown(diffMarkdown, planMarkdown),
+    );
     process.stdout.write(`wrote ${values.markdown}\n`);
   }
   return planJson.policyViolations.some((v) => v.level === "mandatory") ? 2 : 0;

@@ -54,6 +54,21 @@ describe("npm run validate", () => {
     expect(stdout).toEqual([]);
   });
 
+  it("warns (exit 0) when a whole-container grant also reaches another partner's directory", () => {
+    const file = manifestFile(
+      "reach.yaml",
+      "containers: [{ name: outbound }]",
+      "partners:",
+      '  - { orgNumber: "917422575", name: Auditor AS, azure: [{ container: outbound, access: read }] }',
+      '  - { orgNumber: "910000012", name: Nordlys AS, azure: [{ container: outbound, access: read, path: nordlys }] }',
+    );
+    expect(validate([file])).toBe(0);
+    expect(stderr.join("")).toBe(
+      `${file}: warning: container "outbound": the whole-container access of organization 917422575 also reaches the directories granted to 910000012 (RBAC is evaluated before ACLs); use a path grant if that is not intended\n`,
+    );
+    expect(stdout.join("")).toBe(`${file}: valid (2 partners, 1 containers, 0 buckets, 1 warning(s))\n`);
+  });
+
   it("prints every error of the file", () => {
     const file = manifestFile(
       "many.yaml",

@@ -5,6 +5,7 @@
  * judged against (default: today, UTC), for reproducible CI runs.
  */
 import * as path from "node:path";
+import { aclWarnings } from "../infra/azure/acl/plan";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
 import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
 
@@ -34,8 +35,11 @@ export function validate(argv: string[]): number {
     return 1;
   }
   const m = result.manifest;
+  // Access-model warnings that no field position can carry (shared drop boxes, RBAC reaching ACL paths).
+  const modelWarnings = aclWarnings(m);
+  for (const w of modelWarnings) process.stderr.write(`${shown}: warning: ${w}\n`);
   process.stdout.write(
-    `${shown}: valid (${m.partners.length} partners, ${m.containers.length} containers, ${m.buckets.length} buckets${result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : ""})\n`,
+    `${shown}: valid (${m.partners.length} partners, ${m.containers.length} containers, ${m.buckets.length} buckets${result.warnings.length + modelWarnings.length > 0 ? `, ${result.warnings.length + modelWarnings.length} warning(s)` : ""})\n`,
   );
   return 0;
 }

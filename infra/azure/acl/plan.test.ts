@@ -255,6 +255,29 @@ describe("ACL planning", () => {
     ]);
   });
 
+  it("warns when a whole-container grant also reaches another partner's directory (RBAC before ACLs)", () => {
+    const manifest = {
+      partners: [
+        partner({ orgNumber: "917422575", azure: [{ container: "outbound", access: "read" }] }),
+        partner({
+          orgNumber: "910000012",
+          azure: [{ container: "outbound", access: "read", path: "nordlys" }],
+        }),
+        partner({
+          orgNumber: "934567811",
+          azure: [
+            { container: "outbound", access: "read-write", path: "vestland" },
+            { container: "outbound", access: "read" },
+          ],
+        }),
+      ],
+    };
+    expect(aclWarnings(manifest)).toEqual([
+      'container "outbound": the whole-container access of organization 917422575 also reaches the directories granted to 910000012, 934567811 (RBAC is evaluated before ACLs); use a path grant if that is not intended',
+      'container "outbound": the whole-container access of organization 934567811 also reaches the directories granted to 910000012 (RBAC is evaluated before ACLs); use a path grant if that is not intended',
+    ]);
+  });
+
   it("renders entries with object ids, and refuses anything but an object id", () => {
     const oid = "0A1B2C3D-0000-4000-8000-00000000000A";
     const plan = partnerAclPlans(

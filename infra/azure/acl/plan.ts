@@ -275,18 +275,29 @@ export function aclBudget(manifest: Pick<Manifest, "containers" | "partners">): 
  */
 export function aclWarnings(manifest: Pick<Manifest, "partners">): string[] {
   const writers = new Map<string, string[]>();
+  const readers = new Map<string, string[]>();
   const pathGrants = new Map<string, string[]>();
   for (const p of manifest.partners) {
     if (p.status !== "active") continue;
     for (const g of p.azure) {
-      const map = g.path === undefined ? (g.access === "write" ? writers : undefined) : pathGrants;
-      if (map === undefined) continue;
+      const map = g.path !== undefined ? pathGrants : g.access === "write" ? writers : readers;
       const list = map.get(g.container) ?? [];
       if (!list.includes(p.orgNumber)) list.push(p.orgNumber);
       map.set(g.container, list);
     }
   }
   const warnings: string[] = [];
+  // RBAC is evaluated before ACLs: a container-wide data role reaches every directory, including the ones
+  // granted to other partners by ACL. That may be intended (an auditor), but a reviewer must see it.
+  for (const [container, orgs] of readers) {
+    for (const reader of orgs) {
+      const others = (pathGrants.get(container) ?? []).filter((o) => o !== reader);
+      if (others.length === 0) continue;
+      warnings.push(
+        `container "${container}": the whole-container access of organization ${reader} also reaches the directories granted to ${others.join(", ")} (RBAC is evaluated before ACLs); use a path grant if that is not intended`,
+      );
+    }
+  }
   for (const [container, orgs] of writers) {
     if (orgs.length > 1) {
       warnings.push(
