@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GroupMember } from "@pulumi/azuread/groupMember";
 import { needsAwsRole, PartnerAwsRole, type AwsPlatform } from "./aws";
-import { createManagedIdentity, federatedTrustProblems, skyportenTrust, type PartnerIdentity } from "./azure/identity";
+import { createPartnerIdentity, federatedTrustProblems, skyportenTrust, type PartnerIdentity } from "./azure/identity";
 import { aclEntryInput, PathAcl, type PathAclPlan } from "./azure/acl";
 import { membershipsFor } from "./azure/model";
 import { pathAclLogicalName, type AzurePlatform } from "./azure/platform";
@@ -50,8 +50,9 @@ export interface SkyportenPartnerArgs {
 
 /**
  * Everything one partner organization gets, driven by its manifest entry. One identity per organization,
- * shared by the whole company. Status semantics (design.md): `active` gets everything; `suspended` keeps only
- * the managed identity (same client id when reinstated); `offboarded` gets nothing (no component at all).
+ * shared by the whole company, of the stack's kind (settings azure.identityKind). Status semantics
+ * (design.md): `active` gets everything; `suspended` keeps only the identity (same client id when reinstated);
+ * `offboarded` gets nothing (no component at all).
  */
 export class SkyportenPartner extends pulumi.ComponentResource {
   readonly orgNumber: string;
@@ -74,7 +75,9 @@ export class SkyportenPartner extends pulumi.ComponentResource {
     const active = partner.status === "active";
 
     if (hasAzureIdentity(partner)) {
-      const { identity } = createManagedIdentity({
+      const identity = createPartnerIdentity({
+        kind: settings.azure.identityKind,
+        owners: settings.azure.groupOwners,
         environment: settings.environment,
         namePrefix: name,
         orgNumber: partner.orgNumber,

@@ -44,8 +44,16 @@ export interface AzureFacts {
    */
   exchangeEnabled: boolean;
   tenantId: string;
-  /** The user-assigned managed identity's name (for the platform team; partners log in with the client id). */
+  /**
+   * The identity's name, the same for both kinds: the user-assigned managed identity's name, or the app
+   * registration's display name (for the platform team; partners log in with the client id).
+   */
   identityName: string;
+  /**
+   * "app-registration" when the stack's identities are Entra applications (settings azure.identityKind);
+   * absent for the default, a user-assigned managed identity.
+   */
+  identityKind?: "app-registration";
   federatedCredentialName: string;
   /** Application (client) id to log in with; null until known from the deployed stack's outputs. */
   clientId: string | null;
@@ -260,6 +268,7 @@ export function partnerFacts(
           exchangeEnabled: partner.status === "active",
           tenantId: settings.azure.tenantId,
           identityName: identityName(settings.environment, org),
+          ...(settings.azure.identityKind === "app-registration" ? { identityKind: "app-registration" as const } : {}),
           federatedCredentialName: federatedCredentialName(org),
           clientId: outputs?.azure?.clientId ?? null,
           storageAccount: settings.azure.storageAccountName,

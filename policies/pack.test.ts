@@ -165,7 +165,9 @@ describe("policy pack adapter", () => {
 
   it("marks other resource types not applicable", async () => {
     await expect(validateResource("skyporten-federated-credential", identity())).rejects.toThrow(
-      new NotApplicable("applies to azure-native:managedidentity:FederatedIdentityCredential only"),
+      new NotApplicable(
+        "applies to azure-native:managedidentity:FederatedIdentityCredential, azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential only",
+      ),
     );
   });
 

@@ -1,23 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FederatedIdentityCredential, UserAssignedIdentity } from "@pulumi/azure-native/managedidentity";
 import { federatedCredentialName, identityName } from "../naming";
-import type { Environment } from "../settings/schema";
+import type { Environment, IdentityKind } from "../settings/schema";
+import { createAppRegistrationIdentity } from "./appRegistration";
+
+export { applicationNotes, applicationTags, createAppRegistrationIdentity, type AppRegistrationArgs, type AppRegistrationIdentity } from "./appRegistration";
 
 /**
  * What the rest of the program needs from a partner's Entra identity, whatever kind it is. Grants (group
- * memberships, ACL entries) use `principalId`; partners log in with `clientId`. A second kind (an app
- * registration with an application federated credential, the other variant in Digdir's Skyporten guide) can
- * implement this without touching grants.
+ * memberships, ACL entries) use `principalId`; partners log in with `clientId`. Two kinds implement it: a
+ * user-assigned managed identity (createManagedIdentity, the default) and an app registration with an
+ * application federated credential (createAppRegistrationIdentity, the other variant in Digdir's Skyporten guide).
  */
 export interface PartnerIdentity {
-  readonly kind: "user-assigned-managed-identity";
+  readonly kind: "user-assigned-managed-identity" | "app-registration";
   /** Application (client) id: what the partner logs in with (an object id gives AADSTS700016). */
   readonly clientId: pulumi.Output<string>;
   /** Object (principal) id: what RBAC and ADLS ACL entries name (never the client id). */
   readonly principalId: pulumi.Output<string>;
   /** Tenant the identity lives in. */
   readonly tenantId: pulumi.Output<string>;
-  /** ARM resource id of the identity. */
+  /** Resource id: the managed identity's ARM id, or the application's `/applications/<object id>`. */
   readonly resourceId: pulumi.Output<string>;
 }
 
@@ -126,4 +129,32 @@ export function createManagedIdentity(args: ManagedIdentityArgs): { identity: Pa
 /** The trust of a partner on this stack: one credential, Skyporten issuer, `0192:<orgno>;<scope>`, one audience. */
 export function skyportenTrust(orgNumber: string, issuer: string, subject: string, audience: string): FederatedTrust {
   return { name: federatedCredentialName(orgNumber), issuer, subject, audience };
+}
+
+export interface PartnerIdentityArgs extends ManagedIdentityArgs {
+  /** Settings azure.identityKind. */
+  kind: IdentityKind;
+  /** Owners of an app registration and its service principal (settings azure.groupOwners); unused otherwise. */
+  owners?: readonly string[];
+}
+
+/**
+ * The partner's identity of the stack's kind. Callers use only the returned PartnerIdentity, so grants do not
+ * depend on the kind. An app registration is a directory object: the resource group and location are unused.
+ */
+export function createPartnerIdentity(args: PartnerIdentityArgs): PartnerIdentity {
+  if (args.kind === "app-registration") {
+    return createAppRegistrationIdentity({
+      namePrefix: args.namePrefix,
+      environment: args.environment,
+      orgNumber: args.orgNumber,
+      tenantId: args.tenantId,
+      tags: args.tags,
+      trusts: args.trusts,
+      owners: args.owners,
+      protect: args.protect,
+      parent: args.parent,
+    }).identity;
+  }
+  return createManagedIdentity(args).identity;
 }

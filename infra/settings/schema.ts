@@ -68,6 +68,10 @@ const typeError = (message: string) => ({
   error: (issue: { code?: string }) => (issue.code === "invalid_type" ? message : undefined),
 });
 
+/** Kinds of partner identity on Azure (azure.identityKind). */
+export const IDENTITY_KINDS = ["managed-identity", "app-registration"] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
 export const AzureSettingsSchema = z.strictObject(
   {
     tenantId: guid("azure.tenantId"),
@@ -85,10 +89,25 @@ export const AzureSettingsSchema = z.strictObject(
       .string({ error: "azure.location must be an Azure region name such as norwayeast" })
       .min(1, "azure.location must be an Azure region name such as norwayeast")
       .default("norwayeast"),
-    /** Object ids that own the platform's Entra groups (e.g. the deploying service principal). Default: none. */
+    /**
+     * Object ids that own the platform's Entra groups and, with identityKind "app-registration", the partners'
+     * applications and service principals (e.g. the deploying service principal). Default: none.
+     */
     groupOwners: z
       .array(guid("azure.groupOwners[]"), typeError("azure.groupOwners must be a list of object ids (GUIDs)"))
       .default([]),
+    /**
+     * What each partner's Entra identity is. Default: "managed-identity", a user-assigned managed identity with a
+     * federated identity credential (an Azure resource in the storage account's resource group). "app-registration"
+     * is the other variant of Digdir's Skyporten guide: an Entra application, its service principal and an
+     * application federated identity credential (a directory object; the deployer needs
+     * Application.ReadWrite.OwnedBy and is made owner through azure.groupOwners). Grants are the same for both
+     * (they name the principal's object id). Switching the kind of a deployed stack replaces every partner's
+     * identity, so partners get new client ids: choose once, before the first partner is onboarded.
+     */
+    identityKind: z
+      .enum(IDENTITY_KINDS, { error: `azure.identityKind must be one of ${IDENTITY_KINDS.map((k) => `"${k}"`).join(", ")}` })
+      .default("managed-identity"),
   },
   typeError(
     "azure must be a mapping with tenantId, subscriptionId, resourceGroupName and storageAccountName",

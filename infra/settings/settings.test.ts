@@ -60,6 +60,7 @@ describe("the sample stack files", () => {
         storageAccountName: "stskyportentest",
         location: "norwayeast",
         groupOwners: [ZERO],
+        identityKind: "managed-identity",
       },
       aws: {
         enabled: true,
@@ -94,6 +95,7 @@ describe("the sample stack files", () => {
         storageAccountName: "stskyportenprod",
         location: "norwayeast",
         groupOwners: [ZERO],
+        identityKind: "managed-identity",
       },
       aws: {
         enabled: true,
@@ -260,6 +262,16 @@ describe("settings errors name the config key and the fix", () => {
       "skyporten-onboarding:azure.groupOwners[1]: azure.groupOwners[] must be a lowercase GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
     ],
     [
+      "identity kind",
+      (r) => (azure(r).identityKind = "service-principal"),
+      'skyporten-onboarding:azure.identityKind: azure.identityKind must be one of "managed-identity", "app-registration"',
+    ],
+    [
+      "identity kind not text",
+      (r) => (azure(r).identityKind = true),
+      'skyporten-onboarding:azure.identityKind: azure.identityKind must be one of "managed-identity", "app-registration"',
+    ],
+    [
       "storage account",
       (r) => (azure(r).storageAccountName = "St-Sky"),
       "skyporten-onboarding:azure.storageAccountName: azure.storageAccountName must be 3-24 lowercase letters and digits",
@@ -322,7 +334,7 @@ describe("settings errors name the config key and the fix", () => {
     [
       "unknown nested key",
       (r) => (azure(r).tenant = ZERO),
-      "skyporten-onboarding:azure.tenant: unknown setting: remove it or fix the spelling (known settings here: tenantId, subscriptionId, resourceGroupName, storageAccountName, location, groupOwners)",
+      "skyporten-onboarding:azure.tenant: unknown setting: remove it or fix the spelling (known settings here: tenantId, subscriptionId, resourceGroupName, storageAccountName, location, groupOwners, identityKind)",
     ],
   ])("%s", (_name, mutate, problem) => {
     expect(set(mutate)).toEqual([problem]);
@@ -356,6 +368,15 @@ describe("settings errors name the config key and the fix", () => {
         "  - skyporten-onboarding:audience: audience must be an https URL under the platform's own domain, e.g. https://skyporten.example.no",
       ].join("\n"),
     );
+  });
+
+  it("identity kind: managed identity by default, app registration when chosen", () => {
+    const raw = testRaw();
+    expect(parseSettings(raw, "Pulumi.test.yaml").azure.identityKind).toBe("managed-identity");
+    (raw.azure as Record<string, unknown>).identityKind = "app-registration";
+    expect(parseSettings(raw, "Pulumi.test.yaml").azure.identityKind).toBe("app-registration");
+    (raw.azure as Record<string, unknown>).identityKind = "managed-identity";
+    expect(parseSettings(raw, "Pulumi.test.yaml").azure.identityKind).toBe("managed-identity");
   });
 
   it("defaults and explicit values", () => {

@@ -1,5 +1,5 @@
 import { IAM_ROLE_TYPE } from "./awsTrustPolicy";
-import { FEDERATED_CREDENTIAL_TYPE } from "./federatedCredential";
+import { APPLICATION_FEDERATED_CREDENTIAL_TYPE, FEDERATED_CREDENTIAL_TYPE } from "./federatedCredential";
 import { policyChars } from "./policyDocument";
 import { USER_ASSIGNED_IDENTITY_TYPE } from "./protectedIdentity";
 import { ROLE_ASSIGNMENT_TYPE } from "./roleAssignment";
@@ -24,7 +24,10 @@ export interface BudgetUsage {
 
 /** What `npm run plan` reports as `budgets`: each limit next to its usage. */
 export interface BudgetReport {
-  /** The identity with the most federated credentials (by identity name). */
+  /**
+   * The identity with the most federated credentials: a managed identity by name, an application by its resource
+   * id (`/applications/<object id>`, the only link its credentials carry).
+   */
   federatedCredentialsPerIdentity: BudgetUsage;
   /** Role assignments this stack adds to its subscription (an upper bound for this stack only). */
   roleAssignmentsPerSubscription: BudgetUsage;
@@ -43,8 +46,27 @@ interface Counted {
 
 const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
 
-/** Federated credentials grouped by the identity they are attached to (resource group + identity name). */
+/**
+ * Federated credentials grouped by the identity they are attached to: resource group + identity name for a
+ * managed identity, the application's resource id for an app registration (Entra allows 20 per application as
+ * well: https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations). The
+ * application's resource id is an output, not an input of the application, so there is no URN to report.
+ */
 function credentialsPerIdentity(resources: readonly PolicyResource[]): Counted[] {
+  return [...credentialsPerManagedIdentity(resources), ...credentialsPerApplication(resources)];
+}
+
+function credentialsPerApplication(resources: readonly PolicyResource[]): Counted[] {
+  const counts = new Map<string, number>();
+  for (const r of resources) {
+    // A new application's id is not known in preview: its credentials wait, like a new identity's.
+    if (r.type !== APPLICATION_FEDERATED_CREDENTIAL_TYPE || !known(r.props.applicationId)) continue;
+    counts.set(r.props.applicationId, (counts.get(r.props.applicationId) ?? 0) + 1);
+  }
+  return [...counts].map(([key, used]) => ({ key, used, urn: null }));
+}
+
+function credentialsPerManagedIdentity(resources: readonly PolicyResource[]): Counted[] {
   const identities = new Map<string, string>();
   for (const r of resources) {
     if (r.type === USER_ASSIGNED_IDENTITY_TYPE && known(r.props.resourceName)) {
@@ -180,7 +202,7 @@ export const budgetsRule: StackRule = {
   kind: "stack",
   name: "skyporten-stack-budgets",
   description:
-    "Stack-level limits: at most 20 federated credentials per identity, 4,000 role assignments per subscription, 28 named ACL entries per path (access and default each), and trust policies within IAM's length quota (2,048 characters by default).",
+    "Stack-level limits: at most 20 federated credentials per identity (managed identity or application), 4,000 role assignments per subscription, 28 named ACL entries per path (access and default each), and trust policies within IAM's length quota (2,048 characters by default).",
   enforcementLevel: "mandatory",
   validate: budgetViolations,
 };

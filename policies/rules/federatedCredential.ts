@@ -1,4 +1,4 @@
-import { ICD_NORWAY, identityName } from "../../infra/naming";
+import { federatedCredentialName, ICD_NORWAY, identityName } from "../../infra/naming";
 import { issuerProblem, SKYPORTEN_ISSUERS } from "../../infra/settings/schema";
 import { checkSubject } from "./subject";
 import {
@@ -11,6 +11,37 @@ import {
 } from "./types";
 
 export const FEDERATED_CREDENTIAL_TYPE = "azure-native:managedidentity:FederatedIdentityCredential";
+/** The app-registration kind's credential (settings azure.identityKind: app-registration). */
+export const APPLICATION_FEDERATED_CREDENTIAL_TYPE =
+  "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
+
+/**
+ * Is the credential attached to the identity of the organization its subject names? A managed identity's
+ * credential names its identity (`resourceName`). An application's credential names its application only by
+ * object id (`applicationId`, unknown before a new application exists), so the check there is the credential's
+ * name: the program names each credential after the organization whose application carries it
+ * (federatedCredentialName), so a different organization in the subject means a trust on the wrong application.
+ */
+function identityMismatch(resource: PolicyResource, context: PolicyContext, subject: string, orgNumber: string): string[] {
+  if (resource.type === APPLICATION_FEDERATED_CREDENTIAL_TYPE) {
+    const { displayName } = resource.props;
+    if (typeof displayName !== "string" || isUnknown(displayName)) return [];
+    const expected = federatedCredentialName(orgNumber);
+    return displayName === expected
+      ? []
+      : [
+          `subject "${subject}" is for organization ${orgNumber} but the credential is named "${displayName}" (expected "${expected}"): it may sit on another organization's application, and organization ${orgNumber} could act as that identity`,
+        ];
+  }
+  const { resourceName } = resource.props;
+  if (typeof resourceName !== "string" || isUnknown(resourceName)) return [];
+  const expected = identityName(context.environment, orgNumber);
+  return resourceName === expected
+    ? []
+    : [
+        `subject "${subject}" is for organization ${orgNumber} but the credential is attached to identity "${resourceName}" (expected "${expected}"): organization ${orgNumber} could act as another identity`,
+      ];
+}
 
 /**
  * A partner's federated identity credential must trust exactly the stack's Skyporten issuer, one
@@ -20,7 +51,7 @@ export const FEDERATED_CREDENTIAL_TYPE = "azure-native:managedidentity:Federated
  * subject of another organization lets that organization act as this identity.
  */
 export function federatedCredentialViolations(resource: PolicyResource, context: PolicyContext): string[] {
-  const { issuer, subject, audiences, resourceName } = resource.props;
+  const { issuer, subject, audiences } = resource.props;
   const expectedIssuer = SKYPORTEN_ISSUERS[context.environment];
   const violations: string[] = [];
 
@@ -37,13 +68,8 @@ export function federatedCredentialViolations(resource: PolicyResource, context:
     const check = checkSubject("subject", subject);
     if (!check.ok) {
       violations.push(check.problem);
-    } else if (typeof resourceName === "string" && !isUnknown(resourceName)) {
-      const expected = identityName(context.environment, check.orgNumber);
-      if (resourceName !== expected) {
-        violations.push(
-          `subject "${subject}" is for organization ${check.orgNumber} but the credential is attached to identity "${resourceName}" (expected "${expected}"): organization ${check.orgNumber} could act as another identity`,
-        );
-      }
+    } else {
+      violations.push(...identityMismatch(resource, context, subject, check.orgNumber));
     }
   } else if (!isUnknown(subject)) {
     violations.push(`subject is not set; set it to "${ICD_NORWAY}:<organization number>;${EXPECTED_SCOPE}"`);
@@ -69,8 +95,8 @@ export const federatedCredentialRule: ResourceRule = {
   kind: "resource",
   name: "skyporten-federated-credential",
   description:
-    "Federated identity credentials trust the stack environment's Skyporten issuer (exact, no trailing slash), a subject 0192:<MOD11-valid organization number>;<platform scope> matching the identity it is attached to, and exactly one audience: the stack's.",
+    "Federated identity credentials (of managed identities and of app registrations) trust the stack environment's Skyporten issuer (exact, no trailing slash), a subject 0192:<MOD11-valid organization number>;<platform scope> matching the identity it is attached to, and exactly one audience: the stack's.",
   enforcementLevel: "mandatory",
-  resourceTypes: [FEDERATED_CREDENTIAL_TYPE],
+  resourceTypes: [FEDERATED_CREDENTIAL_TYPE, APPLICATION_FEDERATED_CREDENTIAL_TYPE],
   validate: federatedCredentialViolations,
 };

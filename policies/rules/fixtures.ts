@@ -175,3 +175,68 @@ export function compliantStack(): PolicyResource[] {
     pathAcl([`user:${PRINCIPAL_OID}:r-x`, `default:user:${PRINCIPAL_OID}:r-x`]),
   ];
 }
+
+// The app-registration identity kind (settings azure.identityKind: app-registration).
+
+export const APPLICATION_RESOURCE_ID = "/applications/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+
+/** Entra tag list as infra/azure/appRegistration.ts writes it: `key:value` entries. */
+export const tagList = (overrides: Record<string, unknown> = {}): string[] =>
+  Object.entries(tags(overrides))
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}:${String(v)}`);
+
+export function application(props: Record<string, unknown> = {}, protect = false): PolicyResource {
+  return resource(
+    "azuread:index/application:Application",
+    `partner-${ORG}-app`,
+    {
+      displayName: `id-skyporten-test-${ORG}`,
+      signInAudience: "AzureADMyOrg",
+      preventDuplicateNames: true,
+      owners: [SUBSCRIPTION],
+      tags: tagList(),
+      notes: `Skyporten identity of organization ${ORG} on the test stack, managed by skyporten-onboarding: changes made by hand are overwritten.`,
+      ...props,
+    },
+    protect,
+  );
+}
+
+export function servicePrincipal(props: Record<string, unknown> = {}, protect = false): PolicyResource {
+  return resource(
+    "azuread:index/servicePrincipal:ServicePrincipal",
+    `partner-${ORG}-sp`,
+    { clientId: "0a1b2c3d-0000-4000-8000-000000000001", owners: [SUBSCRIPTION], tags: tagList(), ...props },
+    protect,
+  );
+}
+
+export function appCredential(
+  props: Record<string, unknown> = {},
+  name = `partner-${ORG}-app-fic-skyporten-${ORG}`,
+): PolicyResource {
+  return resource(
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    name,
+    {
+      applicationId: APPLICATION_RESOURCE_ID,
+      displayName: `skyporten-${ORG}`,
+      issuer: "https://test.sky.maskinporten.no",
+      subject: SUBJECT,
+      audiences: [AUDIENCE],
+      ...props,
+    },
+  );
+}
+
+/** A whole compliant test stack of the app-registration kind. */
+export function compliantAppRegistrationStack(): PolicyResource[] {
+  return [
+    application(),
+    servicePrincipal(),
+    appCredential(),
+    roleAssignment(),
+    pathAcl([`user:${PRINCIPAL_OID}:r-x`, `default:user:${PRINCIPAL_OID}:r-x`]),
+  ];
+}

@@ -64,7 +64,7 @@ export interface StackRule extends RuleBase {
 export type Rule = ResourceRule | StackRule;
 
 export interface BudgetLimits {
-  /** Entra ID: at most 20 federated identity credentials per user-assigned managed identity. */
+  /** Entra ID: at most 20 federated identity credentials per user-assigned managed identity or application. */
   federatedCredentialsPerIdentity: number;
   /** Azure RBAC: at most 4,000 role assignments per subscription. */
   roleAssignmentsPerSubscription: number;
@@ -118,6 +118,25 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/**
+ * Tags as a map, whatever their shape: Azure resources and AWS roles take a map; Entra applications and service
+ * principals take a list of strings, which the program writes as `key:value` (infra/azure/appRegistration.ts
+ * applicationTags). In a list, the first entry of a key counts; entries without ":" and unknown entries are not
+ * tags of this scheme and are skipped. Undefined when the value is neither a map nor a list.
+ */
+export function tagsOf(value: unknown): Record<string, unknown> | undefined {
+  if (!Array.isArray(value)) return asRecord(value);
+  const tags = new Map<string, string>();
+  for (const entry of value) {
+    if (typeof entry !== "string" || isUnknown(entry)) continue;
+    const colon = entry.indexOf(":");
+    if (colon <= 0) continue;
+    const key = entry.slice(0, colon);
+    if (!tags.has(key)) tags.set(key, entry.slice(colon + 1));
+  }
+  return Object.fromEntries(tags);
 }
 
 /** IAM's "string or list of strings" fields as a list (non-strings kept, so rules can name them). */

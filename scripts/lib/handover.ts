@@ -228,7 +228,7 @@ export function handoverMarkdown(facts: PartnerFacts, meta: HandoverMeta): strin
             "Client id (log in with this)",
             az.clientId === null ? `_${CLIENT_ID_UNKNOWN}_` : code(az.clientId),
           ],
-          ["Managed identity", code(az.identityName)],
+          [az.identityKind === "app-registration" ? "App registration" : "Managed identity", code(az.identityName)],
           ["Storage account", code(az.storageAccount)],
           ["Blob endpoint", code(az.blobEndpoint)],
           ["Data Lake (dfs) endpoint", code(az.dfsEndpoint)],

@@ -68,6 +68,15 @@ function mockState(settings: Settings, type: string, urn: string, name: string, 
         },
       };
     }
+    case "azuread:index/application:Application": {
+      // azuread v6 ids: `/applications/<object id>`; the client (application) id is a separate GUID.
+      const objectId = placeholderGuid(urn, "objectId");
+      return { id: `/applications/${objectId}`, state: { ...inputs, objectId, clientId: placeholderGuid(urn, "clientId") } };
+    }
+    case "azuread:index/servicePrincipal:ServicePrincipal": {
+      const objectId = placeholderGuid(urn, "objectId");
+      return { id: `/servicePrincipals/${objectId}`, state: { ...inputs, objectId, applicationTenantId: az.tenantId } };
+    }
     case "azuread:index/group:Group": {
       const objectId = placeholderGuid(urn, "objectId");
       return { id: objectId, state: { ...inputs, objectId } };
