@@ -5,6 +5,7 @@ import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import { identityName } from "../naming";
 import type { Environment } from "../settings/schema";
 import type { FederatedTrust, PartnerIdentity } from "./identity";
+import { createSequentially } from "./sequential";
 
 /**
  * The app-registration identity kind (settings `azure.identityKind: app-registration`), the second variant of
@@ -87,10 +88,10 @@ export function createAppRegistrationIdentity(args: AppRegistrationArgs): AppReg
     { clientId: application.clientId, owners, tags },
     { parent: args.parent, protect: args.protect },
   );
-  const credentials: ApplicationFederatedIdentityCredential[] = [];
-  for (const trust of args.trusts) {
-    const previous = credentials[credentials.length - 1];
-    credentials.push(
+  const credentials = createSequentially(
+    application,
+    args.trusts,
+    (trust, dependsOn) =>
       new ApplicationFederatedIdentityCredential(
         `${args.namePrefix}-app-fic-${trust.name}`,
         {
@@ -101,10 +102,9 @@ export function createAppRegistrationIdentity(args: AppRegistrationArgs): AppReg
           subject: trust.subject,
           audiences: [trust.audience],
         },
-        { parent: args.parent, dependsOn: previous === undefined ? [application] : [application, previous] },
+        { parent: args.parent, dependsOn },
       ),
-    );
-  }
+  );
   return {
     identity: {
       kind: "app-registration",

@@ -3,8 +3,15 @@ import { FederatedIdentityCredential, UserAssignedIdentity } from "@pulumi/azure
 import { federatedCredentialName, identityName } from "../naming";
 import type { Environment, IdentityKind } from "../settings/schema";
 import { createAppRegistrationIdentity } from "./appRegistration";
+import { createSequentially } from "./sequential";
 
-export { applicationNotes, applicationTags, createAppRegistrationIdentity, type AppRegistrationArgs, type AppRegistrationIdentity } from "./appRegistration";
+export {
+  applicationNotes,
+  applicationTags,
+  createAppRegistrationIdentity,
+  type AppRegistrationArgs,
+  type AppRegistrationIdentity,
+} from "./appRegistration";
 
 /**
  * What the rest of the program needs from a partner's Entra identity, whatever kind it is. Grants (group
@@ -42,21 +49,31 @@ const CREDENTIAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/;
 export function federatedTrustProblems(orgNumber: string, trusts: readonly FederatedTrust[]): string[] {
   const problems: string[] = [];
   if (trusts.length > MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
-    problems.push(`organization ${orgNumber}: ${trusts.length} federated credentials, more than Azure's ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`);
+    problems.push(
+      `organization ${orgNumber}: ${trusts.length} federated credentials, more than Azure's ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`,
+    );
   }
   const pairs = new Set<string>();
   const names = new Set<string>();
   for (const t of trusts) {
     if (!CREDENTIAL_NAME.test(t.name)) {
-      problems.push(`organization ${orgNumber}: federated credential name "${t.name}" must be 3-120 letters, digits, "-" or "_", starting with a letter or digit`);
+      problems.push(
+        `organization ${orgNumber}: federated credential name "${t.name}" must be 3-120 letters, digits, "-" or "_", starting with a letter or digit`,
+      );
     }
-    if (names.has(t.name)) problems.push(`organization ${orgNumber}: federated credential name "${t.name}" is used twice`);
+    if (names.has(t.name))
+      problems.push(`organization ${orgNumber}: federated credential name "${t.name}" is used twice`);
     names.add(t.name);
     const pair = `${t.issuer}\n${t.subject}`;
-    if (pairs.has(pair)) problems.push(`organization ${orgNumber}: issuer+subject "${t.issuer}" / "${t.subject}" must be unique per identity`);
+    if (pairs.has(pair))
+      problems.push(
+        `organization ${orgNumber}: issuer+subject "${t.issuer}" / "${t.subject}" must be unique per identity`,
+      );
     pairs.add(pair);
     if (/[*?]/.test(t.subject) || /[*?]/.test(t.issuer)) {
-      problems.push(`organization ${orgNumber}: federated credentials match exactly; wildcards in issuer or subject never match`);
+      problems.push(
+        `organization ${orgNumber}: federated credentials match exactly; wildcards in issuer or subject never match`,
+      );
     }
   }
   return problems;
@@ -84,7 +101,10 @@ export interface ManagedIdentityArgs {
  * identity with 409 Conflict and azure-native does not serialise them
  * (https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations#concurrent-updates-arent-supported-user-assigned-managed-identities).
  */
-export function createManagedIdentity(args: ManagedIdentityArgs): { identity: PartnerIdentity; credentials: FederatedIdentityCredential[] } {
+export function createManagedIdentity(args: ManagedIdentityArgs): {
+  identity: PartnerIdentity;
+  credentials: FederatedIdentityCredential[];
+} {
   const name = identityName(args.environment, args.orgNumber);
   const uami = new UserAssignedIdentity(
     `${args.namePrefix}-identity`,
@@ -96,10 +116,10 @@ export function createManagedIdentity(args: ManagedIdentityArgs): { identity: Pa
     },
     { parent: args.parent, protect: args.protect },
   );
-  const credentials: FederatedIdentityCredential[] = [];
-  for (const trust of args.trusts) {
-    const previous = credentials[credentials.length - 1];
-    credentials.push(
+  const credentials = createSequentially(
+    uami,
+    args.trusts,
+    (trust, dependsOn) =>
       new FederatedIdentityCredential(
         `${args.namePrefix}-fic-${trust.name}`,
         {
@@ -110,10 +130,9 @@ export function createManagedIdentity(args: ManagedIdentityArgs): { identity: Pa
           subject: trust.subject,
           audiences: [trust.audience],
         },
-        { parent: args.parent, dependsOn: previous === undefined ? [uami] : [uami, previous] },
+        { parent: args.parent, dependsOn },
       ),
-    );
-  }
+  );
   return {
     identity: {
       kind: "user-assigned-managed-identity",
@@ -127,7 +146,12 @@ export function createManagedIdentity(args: ManagedIdentityArgs): { identity: Pa
 }
 
 /** The trust of a partner on this stack: one credential, Skyporten issuer, `0192:<orgno>;<scope>`, one audience. */
-export function skyportenTrust(orgNumber: string, issuer: string, subject: string, audience: string): FederatedTrust {
+export function skyportenTrust(
+  orgNumber: string,
+  issuer: string,
+  subject: string,
+  audience: string,
+): FederatedTrust {
   return { name: federatedCredentialName(orgNumber), issuer, subject, audience };
 }
 

@@ -87,10 +87,7 @@ export function measureBudgets(resources: readonly RecordedResource[]): PlanBudg
     const p = r.type === "skyporten:partner:SkyportenPartner" ? r.name : partnerOf(r, byUrn);
     if (p !== undefined) perPartner.set(p, (perPartner.get(p) ?? 0) + 1);
   }
-  let max: { used: number; at: string | null } = { used: 0, at: null };
-  for (const [at, used] of [...perPartner.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
-    if (used > max.used) max = { used, at };
-  }
+  const max = largest(perPartner);
   const total = [...perPartner.values()].reduce((x, y) => x + y, 0);
   const memberships = new Map<string, number>();
   for (const r of resources) {
@@ -98,10 +95,7 @@ export function measureBudgets(resources: readonly RecordedResource[]): PlanBudg
     const p = partnerOf(r, byUrn) ?? String(r.inputs.memberObjectId);
     memberships.set(p, (memberships.get(p) ?? 0) + 1);
   }
-  let maxMember: { used: number; at: string | null } = { used: 0, at: null };
-  for (const [at, used] of [...memberships.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
-    if (used > maxMember.used) maxMember = { used, at };
-  }
+  const maxMember = largest(memberships);
   return {
     roleAssignments: b.roleAssignmentsPerSubscription,
     maxAclEntriesPerPath: b.namedAclEntriesPerPath,
@@ -114,6 +108,15 @@ export function measureBudgets(resources: readonly RecordedResource[]): PlanBudg
       average: perPartner.size === 0 ? 0 : Math.round((total / perPartner.size) * 100) / 100,
     },
   };
+}
+
+/** The largest count and its key (the first key in sort order on a tie); `{ used: 0, at: null }` when empty. */
+function largest(counts: Map<string, number>): { used: number; at: string | null } {
+  let best: { used: number; at: string | null } = { used: 0, at: null };
+  for (const [at, used] of [...counts.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+    if (used > best.used) best = { used, at };
+  }
+  return best;
 }
 
 export function buildPlanJson(args: {
