@@ -155,7 +155,15 @@ describe("plan JSON contract", () => {
     );
     expect(out).toMatch(/812345672 +Banemontasje Nord AS +suspended +id-skyporten-test-812345672/);
     expect(out).toMatch(/ 3 +azure-native:managedidentity:FederatedIdentityCredential/);
-    expect(out).toContain("grant each active partner access to banenor:payloadmanager.storage by hand");
+    expect(out).toContain(
+      [
+        "Maskinporten scope access is not managed on this stack (maskinporten.manageScopeAccess is off): do these by hand in Samarbeidsportalen (https://samarbeid.digdir.no) or with Digdir's self-service API:",
+        "  PUT    https://api.test.samarbeid.digdir.no/api/v1/scopes/access/917422575?scope=banenor%3Apayloadmanager.storage   (grant organization 917422575)",
+      ].join("\n"),
+    );
+    expect(out).toContain(
+      "  DELETE https://api.test.samarbeid.digdir.no/api/v1/scopes/access/812345672?scope=banenor%3Apayloadmanager.storage   (revoke organization 812345672)",
+    );
   });
 });
 
@@ -181,5 +189,6 @@ describe("Maskinporten scope access switched on", () => {
     const everything = JSON.stringify(r.plan) + r.stdout + r.stderr;
     expect(everything).not.toContain("CIPHERTEXT-THAT-MUST-NEVER-APPEAR");
     expect(r.stdout).not.toContain("by hand");
+    expect(r.stdout).not.toContain("api/v1/scopes/access/");
   });
 });

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { aclWarnings } from "../infra/azure/acl/plan";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
+import { SAMARBEIDSPORTALEN_URL, scopeAccessStep } from "../infra/maskinporten/instructions";
 import { SettingsError } from "../infra/settings";
 import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
 import { combineMarkdown, diffAgainstBase, formatDiffMarkdown } from "./lib/diff";
@@ -81,8 +82,15 @@ export async function plan(argv: string[]): Promise<number> {
   });
   const notes: string[] = aclWarnings(loaded.manifest).map((w) => `warning: ${w}`);
   if (!run.settings.maskinporten.manageScopeAccess) {
+    // The same URLs the ScopeAccess provider would call (infra/maskinporten), one line per partner to act on.
+    const steps = loaded.manifest.partners.map((p) => scopeAccessStep(run.settings, p.orgNumber, p.status));
     notes.push(
-      `Maskinporten scope access is not managed on this stack (maskinporten.manageScopeAccess is off): grant each active partner access to ${run.settings.scope} by hand (Samarbeidsportalen, or PUT ${run.settings.maskinporten.apiBaseUrl}/api/v1/scopes/access/<orgno>?scope=${encodeURIComponent(run.settings.scope)}).`,
+      [
+        `Maskinporten scope access is not managed on this stack (maskinporten.manageScopeAccess is off): do these by hand in Samarbeidsportalen (${SAMARBEIDSPORTALEN_URL}) or with Digdir's self-service API:`,
+        ...steps.map(
+          (st) => `  ${st.method.padEnd(6)} ${st.url}   (${st.action} organization ${st.orgNumber})`,
+        ),
+      ].join("\n"),
     );
   }
 

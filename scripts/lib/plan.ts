@@ -279,6 +279,6 @@ export function formatMarkdown(
   out.push("```");
   out.push("");
   out.push("</details>");
-  for (const n of notes) out.push("", `> ${n}`);
+  for (const n of notes) out.push("", ...n.split("\n").map((line) => `> ${line}`));
   return `${out.join("\n")}\n`;
 }
