@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FIXTURE_TENANT, settingsFixture } from "./settings/testFixture";
 import type { Partner } from "./manifest/schema";
 import {
   OutputsError,
@@ -7,29 +8,10 @@ import {
   tokenExpectations,
   type PartnerOutputEntry,
 } from "./partnerFacts";
-import { parseSettings, type Settings } from "./settings";
 
-const TENANT = "11111111-2222-4333-8444-555555555555";
+const TENANT = FIXTURE_TENANT;
 
-function settings(overrides: Record<string, unknown> = {}): Settings {
-  return parseSettings(
-    {
-      environment: "test",
-      issuer: "https://test.sky.maskinporten.no",
-      scope: "banenor:payloadmanager.storage",
-      audience: "https://skyporten.test.example.no",
-      azure: {
-        tenantId: TENANT,
-        subscriptionId: "99999999-8888-4777-8666-555555555555",
-        resourceGroupName: "rg-sky",
-        storageAccountName: "stsky",
-      },
-      aws: { region: "eu-north-1", accountId: "123456789012" },
-      ...overrides,
-    },
-    "test fixture",
-  );
-}
+const settings = settingsFixture;
 
 function partner(p: Partial<Partner> & { orgNumber: string }): Partner {
   return { name: "Partner AS", status: "active", azure: [], aws: [], ...p };

@@ -1,32 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { FIXTURE_TENANT, settingsFixture } from "../../infra/settings/testFixture";
 import type { Partner } from "../../infra/manifest/schema";
 import { partnerFacts } from "../../infra/partnerFacts";
-import { parseSettings, type Settings } from "../../infra/settings";
 import { handoverJson, handoverMarkdown, troubleshootingRows, type HandoverMeta } from "./handover";
 
-const TENANT = "11111111-2222-4333-8444-555555555555";
+const TENANT = FIXTURE_TENANT;
 const CLIENT_ID = "0a1b2c3d-0000-4000-8000-000000000001";
 const PRINCIPAL_ID = "0a1b2c3d-0000-4000-8000-00000000000f";
 
-function settings(overrides: Record<string, unknown> = {}): Settings {
-  return parseSettings(
-    {
-      environment: "test",
-      issuer: "https://test.sky.maskinporten.no",
-      scope: "banenor:payloadmanager.storage",
-      audience: "https://skyporten.test.example.no",
-      azure: {
-        tenantId: TENANT,
-        subscriptionId: "99999999-8888-4777-8666-555555555555",
-        resourceGroupName: "rg-sky",
-        storageAccountName: "stsky",
-      },
-      aws: { region: "eu-north-1", accountId: "123456789012" },
-      ...overrides,
-    },
-    "test fixture",
-  );
-}
+const settings = settingsFixture;
 
 const partner = (p: Partial<Partner> & { orgNumber: string }): Partner => ({
   name: "Partner AS",
