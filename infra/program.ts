@@ -3,7 +3,7 @@ import { AwsPlatform, awsPartnerOutputs, type AwsPartnerOutputs } from "./aws";
 import { planAcls } from "./azure/acl";
 import { AzurePlatform } from "./azure/platform";
 import type { Manifest, Partner } from "./manifest/schema";
-import { partnerLogicalName } from "./naming";
+import { partnerLogicalName, subjectFor } from "./naming";
 import { storageEndpoints } from "./partnerFacts";
 import { SkyportenPartner } from "./partner";
 import type { Settings } from "./settings/schema";
@@ -54,7 +54,7 @@ export function defineStack(settings: Settings, manifest: Manifest, secrets: Sta
       name: partner.name,
       status: partner.status,
       issuer: settings.issuer,
-      subject: "",
+      subject: subjectFor(partner.orgNumber, settings.scope),
       audience: settings.audience,
     };
     if (partner.status === "offboarded") {
@@ -69,7 +69,6 @@ export function defineStack(settings: Settings, manifest: Manifest, secrets: Sta
       maskinportenAdminKey: secrets.maskinportenAdminKey,
       aws,
     });
-    base.subject = component.subject;
     if (component.identity !== undefined) {
       base.azure = {
         clientId: component.identity.clientId,
