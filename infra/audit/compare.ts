@@ -10,8 +10,11 @@ import type { AccessState } from "./observed";
  * (expected), as findings. Pure and order-blind: any permutation of the observed lists gives the same findings
  * (they come back deduplicated, in one stable order). A cloud absent from the observed document was not read
  * and is not judged; the CLI makes sure a source that could not be read is reported, never taken as clean.
+ * `notRead` names the sources that could not be read ("azure.identities", "aws.roles", ...): nothing that
+ * depends on them is judged, so an empty list read in place of a failed one never turns into findings. Ids are
+ * resolved through the identities and groups, so without either no Azure comparison is made.
  */
-export function compareAccess(expectation: Expectation, observed: AccessState): Finding[] {
+export function compareAccess(expectation: Expectation, observed: AccessState, notRead: readonly string[] = []): Finding[] {
   const { state: expected, context: ctx } = expectation;
   const declared = [
     ...new Set(
@@ -20,18 +23,16 @@ export function compareAccess(expectation: Expectation, observed: AccessState): 
         .filter((c): c is string => c !== undefined),
     ),
   ];
+  const read = (source: string) => !notRead.includes(source);
   const findings: Finding[] = [];
-  if (observed.azure !== undefined) {
+  if (observed.azure !== undefined && read("azure.identities") && read("azure.groups")) {
     const exp: AzureSide = { state: expected, index: principalIndex(expected, ctx, declared) };
     const obs: AzureSide = { state: observed, index: principalIndex(observed, ctx, declared) };
-    findings.push(
-      ...compareIdentities(expected, observed, ctx),
-      ...compareGroups(exp, obs, ctx),
-      ...compareRoleAssignments(exp, obs, ctx),
-      ...compareAcls(exp, obs, ctx),
-    );
+    findings.push(...compareIdentities(expected, observed, ctx), ...compareGroups(exp, obs, ctx));
+    if (read("azure.roleAssignments")) findings.push(...compareRoleAssignments(exp, obs, ctx));
+    if (read("azure.acls")) findings.push(...compareAcls(exp, obs, ctx));
   }
-  findings.push(...compareAws(expected, observed, ctx));
+  findings.push(...compareAws(expected, observed, ctx, { providers: read("aws.oidcProviders"), roles: read("aws.roles") }));
   findings.push(...compareScopeAccess(expectation, observed));
   return normalizeFindings(findings);
 }

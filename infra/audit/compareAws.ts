@@ -126,15 +126,20 @@ export function trustExcess(trust: unknown, ctx: Pick<AuditContext, "issuer" | "
   return [...new Set(excess)].sort();
 }
 
-export function compareAws(expected: AccessState, observed: AccessState, ctx: AuditContext): Finding[] {
+export function compareAws(
+  expected: AccessState,
+  observed: AccessState,
+  ctx: AuditContext,
+  judge: { providers: boolean; roles: boolean } = { providers: true, roles: true },
+): Finding[] {
   if (observed.aws === undefined) return [];
   const findings: Finding[] = [];
   const host = issuerHost(ctx.issuer);
   const hostOf = (url: string) => url.replace(/^https:\/\//, "").replace(/\/+$/, "");
 
   // The provider: only those for the stack's issuer matter.
-  const wantProviders = expected.aws?.oidcProviders ?? [];
-  const haveProviders = observed.aws.oidcProviders.filter((p) => hostOf(p.url) === host || isSkyportenProvider(p.arn, host));
+  const wantProviders = judge.providers ? (expected.aws?.oidcProviders ?? []) : [];
+  const haveProviders = (judge.providers ? observed.aws.oidcProviders : []).filter((p) => hostOf(p.url) === host || isSkyportenProvider(p.arn, host));
   for (const w of wantProviders) {
     const found = haveProviders.filter((p) => p.arn === w.arn);
     if (found.length === 0) {
@@ -159,6 +164,7 @@ export function compareAws(expected: AccessState, observed: AccessState, ctx: Au
       message: `an IAM OIDC provider for ${ctx.issuer} exists that the stack does not expect (aws.oidcProviderArn or no partner with AWS grants): adopt it with aws.oidcProviderArn or delete it; roles trusting it are judged separately` }));
   }
 
+  if (!judge.roles) return findings;
   const rolePrefix = awsRoleName(ctx.environment, "");
   const want = new Map((expected.aws?.roles ?? []).map((r) => [r.name, r]));
   for (const role of observed.aws.roles) {

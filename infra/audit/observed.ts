@@ -7,8 +7,11 @@ import { z } from "zod";
  * more fields than the audit judges.
  */
 
-const text = (what: string) => z.string({ error: `${what} must be text` });
-const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `${what} must be a list` });
+/** Messages that say whether the field is missing or of the wrong type. */
+const said = (what: string, kind: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? `${what} is required (${kind})` : `${what} must be ${kind}`;
+const text = (what: string) => z.string({ error: said(what, "text") });
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: said(what, "a list") });
 
 export const FederatedCredentialSchema = z.looseObject({
   name: text("name"),
