@@ -178,7 +178,7 @@ const defaultDeps: AuditDeps = {
     process.setSourceMapsEnabled(false);
     try {
       const run = await runProgramOffline({ stack, manifest, configFile });
-      return planIds(settings, run.resources);
+      return planIds(stack, settings, run.resources);
     } catch (e) {
       if (e instanceof SettingsError) throw new CliError(e.message, 2);
       if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true) throw new CliError(e.message, 2);

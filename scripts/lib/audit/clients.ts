@@ -73,6 +73,8 @@ export function azureClients(c: AzureConnection): AzureClients {
     endpoint: arm,
     retryOptions: { maxRetries: retry.maxRetries, retryDelayInMs: retry.baseDelayMs, maxRetryDelayInMs: retry.baseDelayMs * 32 },
     userAgentOptions: { userAgentPrefix: "skyporten-onboarding-audit" },
+    // Only ever for a loopback double (isLoopbackHttp refuses any other http URL).
+    allowInsecureConnection: isLoopbackHttp(arm),
   };
   const msi = withoutTokenOnLoopback(new ManagedServiceIdentityClient(c.credential, c.subscriptionId, armOptions), arm);
   const authorization = withoutTokenOnLoopback(new AuthorizationManagementClient(c.credential, c.subscriptionId, armOptions), arm);

@@ -33,7 +33,7 @@ export function httpStatusOf(e: unknown): number | undefined {
 }
 
 function firstLine(text: string | undefined): string {
-  return (text ?? "").split("\n")[0]!.slice(0, 400);
+  return (text ?? "").split("\n")[0]!.slice(0, 600);
 }
 
 /** An error as one line: status, service error code and the service's message. */

@@ -1,7 +1,7 @@
 import type { ExpectedIds } from "../../../infra/audit";
 import { groupDisplayName } from "../../../infra/azure/model";
 import { identityName } from "../../../infra/naming";
-import type { Settings } from "../../../infra/settings";
+import { PROJECT, type Settings } from "../../../infra/settings";
 import { placeholderGuid, type RecordedResource } from "../offlineRun";
 
 /**
@@ -9,7 +9,10 @@ import { placeholderGuid, type RecordedResource } from "../offlineRun";
  * `audit --write-expected`: the expected document then carries exactly the ids the plan JSON shows, so a
  * reviewer can diff the two by eye.
  */
-export function planIds(settings: Pick<Settings, "environment">, resources: readonly RecordedResource[]): ExpectedIds {
+export function planIds(stack: string, settings: Pick<Settings, "environment">, resources: readonly RecordedResource[]): ExpectedIds {
+  // The mock engine derives placeholders from the URN it builds in newResource (type and name, no parent
+  // chain), not from the engine URN the plan shows; audit.test.ts checks the ids against the plan's resources.
+  const placeholder = (r: RecordedResource, property: string) => placeholderGuid(`urn:pulumi:${stack}::${PROJECT}::${r.type}::${r.name}`, property);
   const identities = new Map<string, { clientId: string; principalId: string }>();
   const groups = new Map<string, string>();
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -18,23 +21,23 @@ export function planIds(settings: Pick<Settings, "environment">, resources: read
     if (r.type === "azure-native:managedidentity:UserAssignedIdentity") {
       const name = str(r.inputs.resourceName);
       if (name !== undefined)
-        identities.set(name, { clientId: placeholderGuid(r.urn, "clientId"), principalId: placeholderGuid(r.urn, "principalId") });
+        identities.set(name, { clientId: placeholder(r, "clientId"), principalId: placeholder(r, "principalId") });
     }
     if (r.type === "azuread:index/group:Group") {
       const name = str(r.inputs.displayName);
-      if (name !== undefined) groups.set(name, placeholderGuid(r.urn, "objectId"));
+      if (name !== undefined) groups.set(name, placeholder(r, "objectId"));
     }
   }
   // App-registration identities: the application holds the client id, its service principal the object id.
   const spByClientId = new Map(
     resources
       .filter((r) => r.type === "azuread:index/servicePrincipal:ServicePrincipal")
-      .map((r) => [str(r.inputs.clientId) ?? "", placeholderGuid(r.urn, "objectId")]),
+      .map((r) => [str(r.inputs.clientId) ?? "", placeholder(r, "objectId")]),
   );
   for (const r of resources) {
     if (r.type !== "azuread:index/application:Application") continue;
     const name = str(r.inputs.displayName);
-    const clientId = placeholderGuid(r.urn, "clientId");
+    const clientId = placeholder(r, "clientId");
     const principalId = spByClientId.get(clientId);
     if (name !== undefined && principalId !== undefined) identities.set(name, { clientId, principalId });
   }
