@@ -120,6 +120,20 @@ describe("collectLive against local doubles of ARM, Graph, DFS and IAM", () => {
     expect(observed.azure!.identities).toHaveLength(4);
   });
 
+  it("app-registration identities are read from Graph: applications, their federated credentials, the service principal", async () => {
+    const appSettings: Settings = { ...settings, azure: { ...settings.azure, identityKind: "app-registration" } };
+    doubles = await startDoubles(appSettings, state);
+    doubles.arm.identities = [];
+    doubles.graph.applications = state.azure!.identities.map((i, n) => ({ ...i, objectId: `${String(n).padStart(8, "0")}-1111-4111-8111-111111111111` }));
+    doubles.graph.applications[0]!.federatedCredentials.push({ name: "extra", issuer: "https://test.sky.maskinporten.no", subject: "0192:910000004;banenor:payloadmanager.storage", audiences: ["https://skyporten.test.banenor.example.no"] });
+    const { observed, unreadable } = await collectLive("test", appSettings, manifest, sourcesFor(doubles, appSettings));
+    expect(unreadable).toEqual([]);
+    expect(doubles.arm.count(/userAssignedIdentities/)).toBe(0);
+    expect(compareAccess(expectation, observed).map((f) => [f.severity, f.kind, f.orgNumber, f.subject])).toEqual([
+      ["critical", "unexpected", "917422575", "id-skyporten-test-917422575/extra"],
+    ]);
+  });
+
   it("refuses a Graph nextLink to another host instead of sending the token there", () => {
     expect(graphPathOf("https://graph.microsoft.com", "https://graph.microsoft.com/v1.0/groups?$skiptoken=x")).toBe("/groups?$skiptoken=x");
     expect(() => graphPathOf("https://graph.microsoft.com", "https://evil.example/v1.0/groups")).toThrow(

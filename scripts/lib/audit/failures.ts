@@ -9,7 +9,7 @@ import type { Unreadable } from "./report";
 /** The least-privilege permission each source needs (also listed in the README, "Access audit"). */
 export const NEEDED_PERMISSION: Record<string, string> = {
   "azure.identities":
-    "Microsoft.ManagedIdentity/userAssignedIdentities/read and .../federatedIdentityCredentials/read on the resource group (built-in role Reader on the resource group)",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/read and .../federatedIdentityCredentials/read on the resource group (built-in role Reader on the resource group); with azure.identityKind app-registration, Microsoft Graph Application.Read.All",
   "azure.groups": "Microsoft Graph application permission GroupMember.Read.All (admin consent), to list the platform groups and their members",
   "azure.roleAssignments": "Microsoft.Authorization/roleAssignments/read on the storage account (built-in role Reader on the storage account)",
   "azure.acls": "read access to the ACLs of the container roots and granted paths (built-in role Storage Blob Data Reader on the storage account)",
