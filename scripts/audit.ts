@@ -36,7 +36,12 @@ const USAGE =
 export interface AuditDeps {
   liveSources(settings: Settings): Promise<LiveSources>;
   /** Placeholder ids of the offline plan (runs the program under Pulumi's mock runtime). */
-  planIds(stack: string, manifest: string, configFile: string | undefined, settings: Settings): Promise<ExpectedIds>;
+  planIds(
+    stack: string,
+    manifest: string,
+    configFile: string | undefined,
+    settings: Settings,
+  ): Promise<ExpectedIds>;
   now(): Date;
 }
 
@@ -91,7 +96,8 @@ async function run(values: Values, deps: AuditDeps): Promise<number> {
   }
   const platformPrincipals = values["platform-principal"] ?? [];
   for (const p of platformPrincipals)
-    if (!OID.test(p)) throw new CliError(`--platform-principal "${p}" must be an Entra object id (a GUID)`, 2);
+    if (!OID.test(p))
+      throw new CliError(`--platform-principal "${p}" must be an Entra object id (a GUID)`, 2);
   const today = values.today === undefined ? deps.now() : parseDay(values.today);
 
   const manifestFile = path.normalize(values.manifest ?? settings.manifest);
@@ -116,7 +122,9 @@ async function run(values: Values, deps: AuditDeps): Promise<number> {
   if (values["write-expected"] !== undefined) {
     const ids = await deps.planIds(stack, manifestFile, configFile, settings);
     writeFile(values["write-expected"], `${JSON.stringify(expectationOf(ids).state, null, 2)}\n`);
-    process.stdout.write(`wrote ${values["write-expected"]} (expected access of stack "${stack}", plan placeholder ids)\n`);
+    process.stdout.write(
+      `wrote ${values["write-expected"]} (expected access of stack "${stack}", plan placeholder ids)\n`,
+    );
     if (values.observed === undefined) return 0;
   }
 
@@ -126,7 +134,18 @@ async function run(values: Values, deps: AuditDeps): Promise<number> {
   if (values.observed !== undefined) {
     observed = readObserved(values.observed);
     if (observed.stack !== stack)
-      throw new CliError(`${values.observed}: stack is "${observed.stack}", but --stack is "${stack}"; pass the stack the document was read from`, 2);
+      throw new CliError(
+        `${values.observed}: stack is "${observed.stack}", but --stack is "${stack}"; pass the stack the document was read from`,
+        2,
+      );
+    for (const [cloud, used] of [
+      ["azure", true],
+      ["aws", settings.aws.enabled],
+      ["maskinporten", settings.maskinporten.manageScopeAccess],
+    ] as const) {
+      if (used && observed[cloud] === undefined)
+        process.stderr.write(`note: ${values.observed} has no "${cloud}" key: ${cloud} is not judged\n`);
+    }
   } else {
     const collected = await collectLive(stack, settings, manifest, await deps.liveSources(settings));
     observed = collected.observed;
@@ -136,7 +155,11 @@ async function run(values: Values, deps: AuditDeps): Promise<number> {
   const report: AuditReport = {
     stack,
     observed: values.observed ?? "live",
-    findings: compareAccess(expectation, observed, unread.map((u) => u.source)),
+    findings: compareAccess(
+      expectation,
+      observed,
+      unread.map((u) => u.source),
+    ),
     reviews: reviewNotices(manifest, today),
     unreadable: unread,
   };
@@ -157,7 +180,10 @@ function readObserved(file: string): AccessState {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    throw new CliError(`cannot read the observed-access file "${file}": it does not exist or is not readable`, 2);
+    throw new CliError(
+      `cannot read the observed-access file "${file}": it does not exist or is not readable`,
+      2,
+    );
   }
   try {
     return parseAccessState(text, file);
@@ -181,7 +207,8 @@ const defaultDeps: AuditDeps = {
       return planIds(stack, settings, run.resources);
     } catch (e) {
       if (e instanceof SettingsError) throw new CliError(e.message, 2);
-      if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true) throw new CliError(e.message, 2);
+      if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true)
+        throw new CliError(e.message, 2);
       throw e;
     }
   },

@@ -14,7 +14,11 @@ import type { AccessState } from "./observed";
  * depends on them is judged, so an empty list read in place of a failed one never turns into findings. Ids are
  * resolved through the identities and groups, so without either no Azure comparison is made.
  */
-export function compareAccess(expectation: Expectation, observed: AccessState, notRead: readonly string[] = []): Finding[] {
+export function compareAccess(
+  expectation: Expectation,
+  observed: AccessState,
+  notRead: readonly string[] = [],
+): Finding[] {
   const { state: expected, context: ctx } = expectation;
   const declared = [
     ...new Set(
@@ -32,7 +36,12 @@ export function compareAccess(expectation: Expectation, observed: AccessState, n
     if (read("azure.roleAssignments")) findings.push(...compareRoleAssignments(exp, obs, ctx));
     if (read("azure.acls")) findings.push(...compareAcls(exp, obs, ctx));
   }
-  findings.push(...compareAws(expected, observed, ctx, { providers: read("aws.oidcProviders"), roles: read("aws.roles") }));
+  findings.push(
+    ...compareAws(expected, observed, ctx, {
+      providers: read("aws.oidcProviders"),
+      roles: read("aws.roles"),
+    }),
+  );
   findings.push(...compareScopeAccess(expectation, observed));
   return normalizeFindings(findings);
 }
@@ -48,8 +57,16 @@ export function compareScopeAccess(expectation: Expectation, observed: AccessSta
   const findings: Finding[] = [];
   const subject = `scope ${ctx.scope}`;
   if (mp.scope !== ctx.scope) {
-    return [{ severity: "warning", kind: "changed", cloud: "maskinporten", orgNumber: null, subject,
-      message: `the access list read is for scope ${mp.scope}, the stack's scope is ${ctx.scope}: read the stack's scope` }];
+    return [
+      {
+        severity: "warning",
+        kind: "changed",
+        cloud: "maskinporten",
+        orgNumber: null,
+        subject,
+        message: `the access list read is for scope ${mp.scope}, the stack's scope is ${ctx.scope}: read the stack's scope`,
+      },
+    ];
   }
   const approved = new Set(mp.consumers.filter((c) => c.state === "APPROVED").map((c) => c.orgno));
   const states = new Map<string, string[]>();
@@ -57,14 +74,26 @@ export function compareScopeAccess(expectation: Expectation, observed: AccessSta
   for (const org of approved) {
     if (ctx.approvedOrgs.includes(org)) continue;
     const status = ctx.partners[org];
-    findings.push({ severity: "critical", kind: "unexpected", cloud: "maskinporten", orgNumber: org, subject,
-      message: `organization ${org} is still APPROVED for ${ctx.scope} although it is ${status === undefined ? "not in the manifest" : status}: it can still get Skyporten tokens for the platform; revoke it (DELETE /api/v1/scopes/access/${org}?scope=...) or in Samarbeidsportalen` });
+    findings.push({
+      severity: "critical",
+      kind: "unexpected",
+      cloud: "maskinporten",
+      orgNumber: org,
+      subject,
+      message: `organization ${org} is still APPROVED for ${ctx.scope} although it is ${status === undefined ? "not in the manifest" : status}: it can still get Skyporten tokens for the platform; revoke it (DELETE /api/v1/scopes/access/${org}?scope=...) or in Samarbeidsportalen`,
+    });
   }
   for (const org of ctx.approvedOrgs) {
     if (approved.has(org)) continue;
     const seen = [...new Set(states.get(org) ?? [])].sort();
-    findings.push({ severity: "warning", kind: "missing", cloud: "maskinporten", orgNumber: org, subject,
-      message: `organization ${org} is active in the manifest but not APPROVED for ${ctx.scope} (${seen.length === 0 ? "no entry" : `state ${seen.join(", ")}`}): it cannot get Skyporten tokens; grant the access` });
+    findings.push({
+      severity: "warning",
+      kind: "missing",
+      cloud: "maskinporten",
+      orgNumber: org,
+      subject,
+      message: `organization ${org} is active in the manifest but not APPROVED for ${ctx.scope} (${seen.length === 0 ? "no entry" : `state ${seen.join(", ")}`}): it cannot get Skyporten tokens; grant the access`,
+    });
   }
   return findings;
 }

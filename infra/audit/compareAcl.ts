@@ -15,8 +15,10 @@ import type { ObservedAcl } from "./observed";
  */
 
 const BITS = { r: 4, w: 2, x: 1 } as const;
-const bitsOf = (perms: string) => (perms[0] === "r" ? BITS.r : 0) | (perms[1] === "w" ? BITS.w : 0) | (perms[2] === "x" ? BITS.x : 0);
-const permsOf = (bits: number) => `${bits & BITS.r ? "r" : "-"}${bits & BITS.w ? "w" : "-"}${bits & BITS.x ? "x" : "-"}`;
+const bitsOf = (perms: string) =>
+  (perms[0] === "r" ? BITS.r : 0) | (perms[1] === "w" ? BITS.w : 0) | (perms[2] === "x" ? BITS.x : 0);
+const permsOf = (bits: number) =>
+  `${bits & BITS.r ? "r" : "-"}${bits & BITS.w ? "w" : "-"}${bits & BITS.x ? "x" : "-"}`;
 
 interface Named {
   scope: "access" | "default";
@@ -29,7 +31,10 @@ interface Named {
 function entriesOf(acl: ObservedAcl): AclEntry[] {
   return [
     ...acl.access.map((t) => ({ ...parseAclEntry(t.replace(/^default:/, "")), scope: "access" as const })),
-    ...acl.default.map((t) => ({ ...parseAclEntry(t.startsWith("default:") ? t : `default:${t}`), scope: "default" as const })),
+    ...acl.default.map((t) => ({
+      ...parseAclEntry(t.startsWith("default:") ? t : `default:${t}`),
+      scope: "default" as const,
+    })),
   ];
 }
 
@@ -44,7 +49,12 @@ function namedEntries(acl: ObservedAcl, side: AzureSide): Map<string, Named> {
   for (const e of entries) {
     if ((e.type !== "user" && e.type !== "group") || e.id === "") continue;
     const principal = side.index.resolve(e.id);
-    const named: Named = { scope: e.scope, type: e.type, principal, bits: bitsOf(e.perms) & maskOf(entries, e.scope) };
+    const named: Named = {
+      scope: e.scope,
+      type: e.type,
+      principal,
+      bits: bitsOf(e.perms) & maskOf(entries, e.scope),
+    };
     const key = `${e.scope}|${e.type}|${principalKey(principal)}`;
     // Two ids resolving to one principal (should not happen): keep the wider, so nothing is hidden.
     const prev = out.get(key);
@@ -54,7 +64,8 @@ function namedEntries(acl: ObservedAcl, side: AzureSide): Map<string, Named> {
 }
 
 const subjectOf = (acl: Pick<ObservedAcl, "container" | "path">) => `${acl.container}:${acl.path}`;
-const scopeText = (scope: "access" | "default") => (scope === "default" ? "default ACL (inherited by new children)" : "access ACL");
+const scopeText = (scope: "access" | "default") =>
+  scope === "default" ? "default ACL (inherited by new children)" : "access ACL";
 
 export function compareAcls(expected: AzureSide, observed: AzureSide, ctx: AuditContext): Finding[] {
   const findings: Finding[] = [];
@@ -66,8 +77,13 @@ export function compareAcls(expected: AzureSide, observed: AzureSide, ctx: Audit
 
   for (const [k, w] of want) {
     if (have.has(k) || w.access.length + w.default.length === 0) continue;
-    azure({ severity: "warning", kind: "missing", orgNumber: null, subject: subjectOf(w),
-      message: `path ${w.path} of container ${w.container} was not found, so its ACL entries (${[...w.access, ...w.default].length}) are missing: run pulumi up (it creates the directory)` });
+    azure({
+      severity: "warning",
+      kind: "missing",
+      orgNumber: null,
+      subject: subjectOf(w),
+      message: `path ${w.path} of container ${w.container} was not found, so its ACL entries (${[...w.access, ...w.default].length}) are missing: run pulumi up (it creates the directory)`,
+    });
   }
 
   for (const [k, observedAcls] of have) {
@@ -83,22 +99,42 @@ export function compareAcls(expected: AzureSide, observed: AzureSide, ctx: Audit
         if (e === undefined) {
           if (n.bits === 0) continue;
           if (n.principal.kind === "platform") {
-            azure({ severity: "notice", kind: "unexpected", orgNumber: null, subject,
-              message: `${who} has ${permsOf(n.bits)} in the ${scopeText(n.scope)} of ${where}; make sure it still needs it` });
+            azure({
+              severity: "notice",
+              kind: "unexpected",
+              orgNumber: null,
+              subject,
+              message: `${who} has ${permsOf(n.bits)} in the ${scopeText(n.scope)} of ${where}; make sure it still needs it`,
+            });
             continue;
           }
-          azure({ severity: "critical", kind: "unexpected", orgNumber: orgOf(n.principal), subject,
-            message: `${who} has ${permsOf(n.bits)} in the ${scopeText(n.scope)} of ${where}, which the manifest does not grant: remove the entry${n.scope === "access" ? "" : " (and from the children that inherited it)"}` });
+          azure({
+            severity: "critical",
+            kind: "unexpected",
+            orgNumber: orgOf(n.principal),
+            subject,
+            message: `${who} has ${permsOf(n.bits)} in the ${scopeText(n.scope)} of ${where}, which the manifest does not grant: remove the entry${n.scope === "access" ? "" : " (and from the children that inherited it)"}`,
+          });
         } else if (n.bits !== e.bits) {
           const wider = (n.bits & ~e.bits) !== 0;
-          azure({ severity: wider ? "critical" : "warning", kind: "changed", orgNumber: orgOf(n.principal), subject,
-            message: `${who} has ${permsOf(n.bits)} (effective, after the mask) in the ${scopeText(n.scope)} of ${where}, the manifest says ${permsOf(e.bits)}${wider ? ": more access than granted" : ": less access than granted"}; run pulumi up${wider ? " and remove the extra permission" : " (and check the mask)"}` });
+          azure({
+            severity: wider ? "critical" : "warning",
+            kind: "changed",
+            orgNumber: orgOf(n.principal),
+            subject,
+            message: `${who} has ${permsOf(n.bits)} (effective, after the mask) in the ${scopeText(n.scope)} of ${where}, the manifest says ${permsOf(e.bits)}${wider ? ": more access than granted" : ": less access than granted"}; run pulumi up${wider ? " and remove the extra permission" : " (and check the mask)"}`,
+          });
         }
       }
       for (const [entryKey, e] of wanted) {
         if (got.has(entryKey)) continue;
-        azure({ severity: "warning", kind: "missing", orgNumber: orgOf(e.principal), subject,
-          message: `${describePrincipal(e.principal, ctx.environment, false)} has no entry in the ${scopeText(e.scope)} of ${where} (the manifest says ${permsOf(e.bits)}): run pulumi up` });
+        azure({
+          severity: "warning",
+          kind: "missing",
+          orgNumber: orgOf(e.principal),
+          subject,
+          message: `${describePrincipal(e.principal, ctx.environment, false)} has no entry in the ${scopeText(e.scope)} of ${where} (the manifest says ${permsOf(e.bits)}): run pulumi up`,
+        });
       }
       findings.push(...baseEntryFindings(acl, observed, ctx));
     }
@@ -113,8 +149,14 @@ function baseEntryFindings(acl: ObservedAcl, observed: AzureSide, ctx: AuditCont
   const where = `path ${acl.path} of container ${acl.container}`;
   for (const e of entries) {
     if (e.type === "other" && bitsOf(e.perms) !== 0) {
-      findings.push({ severity: "critical", kind: "unexpected", cloud: "azure", orgNumber: null, subject,
-        message: `other::${e.perms} in the ${scopeText(e.scope)} of ${where} opens it to every principal that reaches the account without a named entry; set ${e.scope === "default" ? "default:" : ""}other::---` });
+      findings.push({
+        severity: "critical",
+        kind: "unexpected",
+        cloud: "azure",
+        orgNumber: null,
+        subject,
+        message: `other::${e.perms} in the ${scopeText(e.scope)} of ${where} opens it to every principal that reaches the account without a named entry; set ${e.scope === "default" ? "default:" : ""}other::---`,
+      });
     }
     if (e.scope !== "access" || e.id !== "" || (e.type !== "user" && e.type !== "group")) continue;
     const holderId = e.type === "user" ? acl.owner : acl.owningGroup;
@@ -123,8 +165,14 @@ function baseEntryFindings(acl: ObservedAcl, observed: AzureSide, ctx: AuditCont
     if (bits === 0) continue;
     const holder = observed.index.resolve(holderId);
     if (holder.kind === "platform") continue;
-    findings.push({ severity: "critical", kind: "unexpected", cloud: "azure", orgNumber: orgOf(holder), subject,
-      message: `${describePrincipal(holder, ctx.environment)} is the owning ${e.type === "user" ? "user" : "group"} of ${where} and has ${permsOf(bits)} through ${e.type}::${e.type === "user" ? " (an owner can also change the ACL)" : ""}; make a platform principal the owner (set-access-control with x-ms-owner / x-ms-group) or pass it with --platform-principal if it is one` });
+    findings.push({
+      severity: "critical",
+      kind: "unexpected",
+      cloud: "azure",
+      orgNumber: orgOf(holder),
+      subject,
+      message: `${describePrincipal(holder, ctx.environment)} is the owning ${e.type === "user" ? "user" : "group"} of ${where} and has ${permsOf(bits)} through ${e.type}::${e.type === "user" ? " (an owner can also change the ACL)" : ""}; make a platform principal the owner (set-access-control with x-ms-owner / x-ms-group) or pass it with --platform-principal if it is one`,
+    });
   }
   return findings;
 }

@@ -32,7 +32,9 @@ export function orgInSubject(subject: string): string | null {
 function statusText(ctx: AuditContext, org: string | null): string {
   if (org === null) return "an organization the manifest does not name";
   const status = ctx.partners[org];
-  return status === undefined ? `organization ${org}, which the manifest does not name` : `organization ${org} (${status} in the manifest)`;
+  return status === undefined
+    ? `organization ${org}, which the manifest does not name`
+    : `organization ${org} (${status} in the manifest)`;
 }
 
 function credentialText(c: FederatedCredential): string {
@@ -40,9 +42,15 @@ function credentialText(c: FederatedCredential): string {
 }
 
 const sameCredential = (a: FederatedCredential, b: FederatedCredential) =>
-  a.issuer === b.issuer && a.subject === b.subject && [...a.audiences].sort().join("\n") === [...b.audiences].sort().join("\n");
+  a.issuer === b.issuer &&
+  a.subject === b.subject &&
+  [...a.audiences].sort().join("\n") === [...b.audiences].sort().join("\n");
 
-export function compareIdentities(expected: AccessState, observed: AccessState, ctx: AuditContext): Finding[] {
+export function compareIdentities(
+  expected: AccessState,
+  observed: AccessState,
+  ctx: AuditContext,
+): Finding[] {
   const findings: Finding[] = [];
   const prefix = identityName(ctx.environment, "");
   const want = new Map((expected.azure?.identities ?? []).map((i) => [i.name, i]));
@@ -53,25 +61,53 @@ export function compareIdentities(expected: AccessState, observed: AccessState, 
     const org = orgInName(name, prefix) ?? null;
     const found = have.get(name);
     if (found === undefined) {
-      findings.push(azure({ severity: "warning", kind: "missing", orgNumber: org, subject: name,
-        message: `identity ${name} does not exist: run pulumi up (a re-created identity has a new client id: hand the partner the new one)` }));
+      findings.push(
+        azure({
+          severity: "warning",
+          kind: "missing",
+          orgNumber: org,
+          subject: name,
+          message: `identity ${name} does not exist: run pulumi up (a re-created identity has a new client id: hand the partner the new one)`,
+        }),
+      );
       continue;
     }
     const creds = found.flatMap((i) => i.federatedCredentials);
     for (const c of creds) {
       const expectedCred = w.federatedCredentials.find((e) => e.name === c.name);
       if (expectedCred === undefined) {
-        findings.push(azure({ severity: "critical", kind: "unexpected", orgNumber: org, subject: `${name}/${c.name}`,
-          message: `federated credential ${c.name} on identity ${name} is not in the manifest (${credentialText(c)}): whoever holds such a token can act as ${statusText(ctx, org)}; delete the credential and find out who added it` }));
+        findings.push(
+          azure({
+            severity: "critical",
+            kind: "unexpected",
+            orgNumber: org,
+            subject: `${name}/${c.name}`,
+            message: `federated credential ${c.name} on identity ${name} is not in the manifest (${credentialText(c)}): whoever holds such a token can act as ${statusText(ctx, org)}; delete the credential and find out who added it`,
+          }),
+        );
       } else if (!sameCredential(c, expectedCred)) {
-        findings.push(azure({ severity: "critical", kind: "changed", orgNumber: org, subject: `${name}/${c.name}`,
-          message: `federated credential ${c.name} on identity ${name} admits ${credentialText(c)}, the manifest says ${credentialText(expectedCred)}: it admits tokens the manifest does not; run pulumi up to restore it` }));
+        findings.push(
+          azure({
+            severity: "critical",
+            kind: "changed",
+            orgNumber: org,
+            subject: `${name}/${c.name}`,
+            message: `federated credential ${c.name} on identity ${name} admits ${credentialText(c)}, the manifest says ${credentialText(expectedCred)}: it admits tokens the manifest does not; run pulumi up to restore it`,
+          }),
+        );
       }
     }
     for (const e of w.federatedCredentials) {
       if (!creds.some((c) => c.name === e.name)) {
-        findings.push(azure({ severity: "warning", kind: "missing", orgNumber: org, subject: `${name}/${e.name}`,
-          message: `federated credential ${e.name} on identity ${name} is missing: the partner cannot log in; run pulumi up` }));
+        findings.push(
+          azure({
+            severity: "warning",
+            kind: "missing",
+            orgNumber: org,
+            subject: `${name}/${e.name}`,
+            message: `federated credential ${e.name} on identity ${name} is missing: the partner cannot log in; run pulumi up`,
+          }),
+        );
       }
     }
   }
@@ -84,12 +120,26 @@ export function compareIdentities(expected: AccessState, observed: AccessState, 
         // A foreign identity matters only when it trusts the stack's Skyporten issuer: it is another way in.
         if (org === null && c.issuer !== ctx.issuer) continue;
         const who = org ?? orgInSubject(c.subject);
-        findings.push(azure({ severity: "critical", kind: "unexpected", orgNumber: who, subject: `${name}/${c.name}`,
-          message: `federated credential ${c.name} on identity ${name}, which the manifest does not expect, admits ${credentialText(c)} (${statusText(ctx, who)}): delete the credential${org === null ? " and find out who created the identity" : ", then the identity"}` }));
+        findings.push(
+          azure({
+            severity: "critical",
+            kind: "unexpected",
+            orgNumber: who,
+            subject: `${name}/${c.name}`,
+            message: `federated credential ${c.name} on identity ${name}, which the manifest does not expect, admits ${credentialText(c)} (${statusText(ctx, who)}): delete the credential${org === null ? " and find out who created the identity" : ", then the identity"}`,
+          }),
+        );
       }
       if (org !== null) {
-        findings.push(azure({ severity: "notice", kind: "unexpected", orgNumber: org, subject: name,
-          message: `identity ${name} exists, but the manifest gives ${statusText(ctx, org)} no Azure identity: delete it once nothing refers to it (its grants are judged separately)` }));
+        findings.push(
+          azure({
+            severity: "notice",
+            kind: "unexpected",
+            orgNumber: org,
+            subject: name,
+            message: `identity ${name} exists, but the manifest gives ${statusText(ctx, org)} no Azure identity: delete it once nothing refers to it (its grants are judged separately)`,
+          }),
+        );
       }
     }
   }
@@ -110,33 +160,65 @@ export function compareGroups(expected: AzureSide, observed: AzureSide, ctx: Aud
   for (const [name, w] of want) {
     const members = have.get(name);
     if (members === undefined) {
-      findings.push(azure({ severity: "warning", kind: "missing", orgNumber: null, subject: name,
-        message: `platform group ${name} does not exist: run pulumi up` }));
+      findings.push(
+        azure({
+          severity: "warning",
+          kind: "missing",
+          orgNumber: null,
+          subject: name,
+          message: `platform group ${name} does not exist: run pulumi up`,
+        }),
+      );
       continue;
     }
-    const expectedMembers = new Map(w.memberIds.map((id) => {
-      const p = expected.index.resolve(id);
-      return [principalKey(p), p] as const;
-    }));
-    const observedMembers = new Map([...members].map((id) => {
-      const p = observed.index.resolve(id);
-      return [principalKey(p), p] as const;
-    }));
+    const expectedMembers = new Map(
+      w.memberIds.map((id) => {
+        const p = expected.index.resolve(id);
+        return [principalKey(p), p] as const;
+      }),
+    );
+    const observedMembers = new Map(
+      [...members].map((id) => {
+        const p = observed.index.resolve(id);
+        return [principalKey(p), p] as const;
+      }),
+    );
     for (const [key, p] of observedMembers) {
       if (expectedMembers.has(key)) continue;
-      findings.push(azure({ severity: "critical", kind: "unexpected", orgNumber: orgOf(p), subject: name,
-        message: `${describePrincipal(p, ctx.environment)} is a member of ${name}, which the manifest does not grant${memberWhy(p, ctx)}: remove the member (pulumi up removes only members it manages)` }));
+      findings.push(
+        azure({
+          severity: "critical",
+          kind: "unexpected",
+          orgNumber: orgOf(p),
+          subject: name,
+          message: `${describePrincipal(p, ctx.environment)} is a member of ${name}, which the manifest does not grant${memberWhy(p, ctx)}: remove the member (pulumi up removes only members it manages)`,
+        }),
+      );
     }
     for (const [key, p] of expectedMembers) {
       if (observedMembers.has(key)) continue;
-      findings.push(azure({ severity: "warning", kind: "missing", orgNumber: orgOf(p), subject: name,
-        message: `organization ${orgOf(p) ?? "?"} is not a member of ${name}, which its grant needs: run pulumi up` }));
+      findings.push(
+        azure({
+          severity: "warning",
+          kind: "missing",
+          orgNumber: orgOf(p),
+          subject: name,
+          message: `organization ${orgOf(p) ?? "?"} is not a member of ${name}, which its grant needs: run pulumi up`,
+        }),
+      );
     }
   }
   for (const [name, members] of have) {
     if (want.has(name) || !name.startsWith(prefix)) continue;
-    findings.push(azure({ severity: "warning", kind: "unexpected", orgNumber: null, subject: name,
-      message: `group ${name} is named like a platform group but the manifest declares no such container and level (${members.size} member(s)); delete it or declare the container` }));
+    findings.push(
+      azure({
+        severity: "warning",
+        kind: "unexpected",
+        orgNumber: null,
+        subject: name,
+        message: `group ${name} is named like a platform group but the manifest declares no such container and level (${members.size} member(s)); delete it or declare the container`,
+      }),
+    );
   }
   return findings;
 }
@@ -146,7 +228,11 @@ function memberWhy(p: Principal, ctx: AuditContext): string {
   if (p.kind === "unknown") return " (a foreign member)";
   if (p.kind === "partner") {
     const status = ctx.partners[p.orgNumber];
-    return status === undefined ? " (the organization is not in the manifest)" : status === "active" ? "" : ` (the organization is ${status})`;
+    return status === undefined
+      ? " (the organization is not in the manifest)"
+      : status === "active"
+        ? ""
+        : ` (the organization is ${status})`;
   }
   return "";
 }
@@ -165,7 +251,11 @@ const roleGuid = (roleDefinitionId: string) => roleDefinitionId.split("/").pop()
 const roleName = (guid: string) => BLOB_DATA_ROLES[guid] ?? `role ${guid}`;
 /** Reader < Contributor < Owner; any other role counts as the widest (it may carry data actions or listKeys). */
 const roleRank = (guid: string) =>
-  guid === ROLE_DEFINITION_IDS.storageBlobDataReader ? 1 : guid === ROLE_DEFINITION_IDS.storageBlobDataContributor ? 2 : 3;
+  guid === ROLE_DEFINITION_IDS.storageBlobDataReader
+    ? 1
+    : guid === ROLE_DEFINITION_IDS.storageBlobDataContributor
+      ? 2
+      : 3;
 
 /**
  * Which observed assignments the audit judges: those on the storage account or below it (a container, the blob
@@ -179,7 +269,11 @@ export function judgedAssignment(a: ObservedRoleAssignment, ctx: AuditContext): 
   return account.startsWith(`${scope}/`) && BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
 }
 
-export function compareRoleAssignments(expected: AzureSide, observed: AzureSide, ctx: AuditContext): Finding[] {
+export function compareRoleAssignments(
+  expected: AzureSide,
+  observed: AzureSide,
+  ctx: AuditContext,
+): Finding[] {
   const findings: Finding[] = [];
   /** `scope` is the comparison key (ARM ids are case-insensitive); `shown` is the scope as written. */
   type Entry = { scope: string; shown: string; guid: string; principal: Principal };
@@ -187,7 +281,12 @@ export function compareRoleAssignments(expected: AzureSide, observed: AzureSide,
     const out = new Map<string, Entry>();
     for (const a of side.state.azure?.roleAssignments ?? []) {
       if (filter && !judgedAssignment(a, ctx)) continue;
-      const e = { scope: a.scope.toLowerCase().replace(/\/+$/, ""), shown: a.scope.replace(/\/+$/, ""), guid: roleGuid(a.roleDefinitionId), principal: side.index.resolve(a.principalId) };
+      const e = {
+        scope: a.scope.toLowerCase().replace(/\/+$/, ""),
+        shown: a.scope.replace(/\/+$/, ""),
+        guid: roleGuid(a.roleDefinitionId),
+        principal: side.index.resolve(a.principalId),
+      };
       out.set(`${e.scope}|${e.guid}|${principalKey(e.principal)}`, e);
     }
     return out;
@@ -214,22 +313,50 @@ export function compareRoleAssignments(expected: AzureSide, observed: AzureSide,
       const w = sameSubject[0]!;
       explained.add(`${w.scope}|${w.guid}|${principalKey(w.principal)}`);
       const wider = roleRank(e.guid) > roleRank(w.guid);
-      findings.push(azure({ severity: wider ? "critical" : "warning", kind: "changed", orgNumber: orgOf(e.principal), subject: e.shown,
-        message: `${who} holds ${roleName(e.guid)} on ${where}, the manifest says ${roleName(w.guid)}${wider ? ": more access than granted" : ": less access than granted"}; run pulumi up and delete the ${roleName(e.guid)} assignment` }));
+      findings.push(
+        azure({
+          severity: wider ? "critical" : "warning",
+          kind: "changed",
+          orgNumber: orgOf(e.principal),
+          subject: e.shown,
+          message: `${who} holds ${roleName(e.guid)} on ${where}, the manifest says ${roleName(w.guid)}${wider ? ": more access than granted" : ": less access than granted"}; run pulumi up and delete the ${roleName(e.guid)} assignment`,
+        }),
+      );
       continue;
     }
     if (e.principal.kind === "platform") {
-      findings.push(azure({ severity: "notice", kind: "unexpected", orgNumber: null, subject: e.shown,
-        message: `${who} holds ${roleName(e.guid)} on ${where} (a platform principal given with --platform-principal); make sure it still needs it` }));
+      findings.push(
+        azure({
+          severity: "notice",
+          kind: "unexpected",
+          orgNumber: null,
+          subject: e.shown,
+          message: `${who} holds ${roleName(e.guid)} on ${where} (a platform principal given with --platform-principal); make sure it still needs it`,
+        }),
+      );
       continue;
     }
-    findings.push(azure({ severity: "critical", kind: "unexpected", orgNumber: orgOf(e.principal), subject: e.shown,
-      message: `${who} holds ${roleName(e.guid)} on ${where}, which the manifest does not grant (made outside the stack, e.g. in the portal)${e.principal.kind === "partner" ? ": partners get access through the platform groups only" : ""}; delete the role assignment` }));
+    findings.push(
+      azure({
+        severity: "critical",
+        kind: "unexpected",
+        orgNumber: orgOf(e.principal),
+        subject: e.shown,
+        message: `${who} holds ${roleName(e.guid)} on ${where}, which the manifest does not grant (made outside the stack, e.g. in the portal)${e.principal.kind === "partner" ? ": partners get access through the platform groups only" : ""}; delete the role assignment`,
+      }),
+    );
   }
   for (const [key, w] of want) {
     if (have.has(key) || explained.has(key)) continue;
-    findings.push(azure({ severity: "warning", kind: "missing", orgNumber: orgOf(w.principal), subject: w.shown,
-      message: `${describePrincipal(w.principal, ctx.environment, false)} does not hold ${roleName(w.guid)} on ${scopeText(w.scope, ctx)}: the whole-container grants through it do not work; run pulumi up` }));
+    findings.push(
+      azure({
+        severity: "warning",
+        kind: "missing",
+        orgNumber: orgOf(w.principal),
+        subject: w.shown,
+        message: `${describePrincipal(w.principal, ctx.environment, false)} does not hold ${roleName(w.guid)} on ${scopeText(w.scope, ctx)}: the whole-container grants through it do not work; run pulumi up`,
+      }),
+    );
   }
   return findings;
 }

@@ -1,5 +1,11 @@
 import { v5 as uuidv5 } from "uuid";
-import { providerClientIds, providerArnFor, providerPlan, providerUrl, expectedProviderArn } from "../aws/model";
+import {
+  providerClientIds,
+  providerArnFor,
+  providerPlan,
+  providerUrl,
+  expectedProviderArn,
+} from "../aws/model";
 import { S3_POLICY_NAME } from "../aws/partnerRole";
 import { permissionPolicyDocument, trustPolicyDocument } from "../aws/policies";
 import { ancestorsOf, absolutePath, planAcls, renderAclEntry, type AclPrincipal } from "../azure/acl/plan";
@@ -82,7 +88,9 @@ export function storageAccountScope(settings: Settings): string {
  * of the program's ACL plan, and also the paths granted to suspended and offboarded partners (their entries
  * must be gone: a leftover entry is access the manifest no longer grants).
  */
-export function auditedAclPaths(manifest: Pick<Manifest, "containers" | "partners">): { container: string; path: string }[] {
+export function auditedAclPaths(
+  manifest: Pick<Manifest, "containers" | "partners">,
+): { container: string; path: string }[] {
   const seen = new Map<string, { container: string; path: string }>();
   const add = (container: string, path: string) => seen.set(`${container}\u0000${path}`, { container, path });
   for (const plan of planAcls(manifest)) add(plan.container, plan.path);
@@ -159,7 +167,9 @@ export function expectedState(
     p.kind === "group" ? ids.group(p.container, p.level) : ids.identity(p.orgNumber).principalId;
   const plans = planAcls(manifest);
   const acls: ObservedAcl[] = auditedAclPaths(manifest).map(({ container, path }) => {
-    const here = plans.filter((pl) => pl.container === container && pl.path === path).flatMap((pl) => pl.entries);
+    const here = plans
+      .filter((pl) => pl.container === container && pl.path === path)
+      .flatMap((pl) => pl.entries);
     const render = (scope: "access" | "default") =>
       here.filter((e) => e.scope === scope).map((e) => renderAclEntry(e, objectIdOf(e.principal)));
     return { container, path, access: render("access"), default: render("default") };
@@ -186,9 +196,23 @@ export function expectedState(
           name: f.aws.roleName,
           path: settings.aws.rolePath,
           arn: f.aws.roleArn,
-          trustPolicy: { ...trustPolicyDocument({ providerArn: providerArnFor(settings), issuer: settings.issuer, audience: settings.audience, orgNumber: partner.orgNumber, scope: settings.scope }) },
+          trustPolicy: {
+            ...trustPolicyDocument({
+              providerArn: providerArnFor(settings),
+              issuer: settings.issuer,
+              audience: settings.audience,
+              orgNumber: partner.orgNumber,
+              scope: settings.scope,
+            }),
+          },
           inlinePolicies: {
-            [S3_POLICY_NAME]: { ...permissionPolicyDocument({ grants: partner.aws, buckets: manifest.buckets, region: settings.aws.region }) },
+            [S3_POLICY_NAME]: {
+              ...permissionPolicyDocument({
+                grants: partner.aws,
+                buckets: manifest.buckets,
+                region: settings.aws.region,
+              }),
+            },
           },
           attachedPolicyArns: [],
         },
@@ -199,7 +223,10 @@ export function expectedState(
 
   const approvedOrgs = manifest.partners.filter((p) => p.status === "active").map((p) => p.orgNumber);
   if (settings.maskinporten.manageScopeAccess) {
-    state.maskinporten = { scope: settings.scope, consumers: approvedOrgs.map((orgno) => ({ orgno, state: "APPROVED" })) };
+    state.maskinporten = {
+      scope: settings.scope,
+      consumers: approvedOrgs.map((orgno) => ({ orgno, state: "APPROVED" })),
+    };
   }
 
   return {

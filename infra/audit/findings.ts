@@ -29,7 +29,8 @@ const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, noti
 /** Findings in one stable order without duplicates, so the order of observed lists never shows. */
 export function normalizeFindings(findings: readonly Finding[]): Finding[] {
   const seen = new Map<string, Finding>();
-  for (const f of findings) seen.set(JSON.stringify([f.severity, f.kind, f.cloud, f.orgNumber, f.subject, f.message]), f);
+  for (const f of findings)
+    seen.set(JSON.stringify([f.severity, f.kind, f.cloud, f.orgNumber, f.subject, f.message]), f);
   return [...seen.values()].sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
@@ -74,7 +75,11 @@ export function principalKey(p: Principal): string {
 }
 
 /** A principal in words; `withId` false for the expected side, whose ids are placeholders. */
-export function describePrincipal(p: Principal, environment: AuditContext["environment"], withId = true): string {
+export function describePrincipal(
+  p: Principal,
+  environment: AuditContext["environment"],
+  withId = true,
+): string {
   const id = withId ? ` (${p.id})` : "";
   switch (p.kind) {
     case "partner":
@@ -95,7 +100,9 @@ export function orgOf(p: Principal): string | null {
 
 /** Organization number in a name this program gives (identity, role), or undefined. */
 export function orgInName(name: string, prefix: string): string | undefined {
-  return name.startsWith(prefix) && /^\d{9}$/.test(name.slice(prefix.length)) ? name.slice(prefix.length) : undefined;
+  return name.startsWith(prefix) && /^\d{9}$/.test(name.slice(prefix.length))
+    ? name.slice(prefix.length)
+    : undefined;
 }
 
 /** Container and level of a platform group name, preferring the declared containers (names may hold "-"). */
@@ -105,14 +112,19 @@ export function parseGroupName(
   declared: readonly string[],
 ): { container: string; level: GroupLevel } | undefined {
   for (const container of declared)
-    for (const level of GROUP_LEVELS) if (groupDisplayName(environment, container, level) === name) return { container, level };
+    for (const level of GROUP_LEVELS)
+      if (groupDisplayName(environment, container, level) === name) return { container, level };
   const prefix = groupDisplayName(environment, "", "read").replace(/-read$/, "");
   if (!name.startsWith(prefix)) return undefined;
   const m = /^(.+?)-(read-write|read|write|traverse)$/.exec(name.slice(prefix.length));
   return m === null ? undefined : { container: m[1]!, level: m[2] as GroupLevel };
 }
 
-export function principalIndex(state: AccessState, ctx: AuditContext, declaredContainers: readonly string[]): PrincipalIndex {
+export function principalIndex(
+  state: AccessState,
+  ctx: AuditContext,
+  declaredContainers: readonly string[],
+): PrincipalIndex {
   const byId = new Map<string, Principal>();
   for (const id of ctx.platformPrincipals) byId.set(id, { kind: "platform", id });
   const prefix = identityName(ctx.environment, "");

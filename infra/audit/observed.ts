@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatPath } from "../manifest/load";
 
 /**
  * The observed-access document (design.md, "Observed access"): one JSON shape for what was read from the clouds
@@ -75,7 +76,9 @@ export const RoleSchema = z.looseObject({
   path: text("path"),
   arn: text("arn"),
   trustPolicy: policyDocument,
-  inlinePolicies: z.record(z.string(), policyDocument, { error: "inlinePolicies must map names to policy documents" }),
+  inlinePolicies: z.record(z.string(), policyDocument, {
+    error: "inlinePolicies must map names to policy documents",
+  }),
   attachedPolicyArns: list(text("attachedPolicyArns[]"), "attachedPolicyArns"),
 });
 
@@ -97,7 +100,9 @@ export const AccessStateSchema = z.looseObject({
       roles: list(RoleSchema, "roles"),
     })
     .optional(),
-  maskinporten: z.looseObject({ scope: text("scope"), consumers: list(ConsumerSchema, "consumers") }).optional(),
+  maskinporten: z
+    .looseObject({ scope: text("scope"), consumers: list(ConsumerSchema, "consumers") })
+    .optional(),
 });
 
 export type FederatedCredential = z.output<typeof FederatedCredentialSchema>;
@@ -134,14 +139,8 @@ export function parseAccessState(textOfFile: string, source: string): AccessStat
   const parsed = AccessStateSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.slice(0, 20).map((issue) => {
-    const where = issue.path.length === 0 ? "(document)" : formatIssuePath(issue.path);
+    const where = issue.path.length === 0 ? "(document)" : formatPath(issue.path);
     return `${source}: ${where}: ${issue.code === "invalid_type" && issue.path.length === 0 ? "must be a JSON object with stack, azure, aws, maskinporten" : issue.message}`;
   });
   throw new ObservedStateError(problems.join("\n"));
-}
-
-function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const seg of path) out += typeof seg === "number" ? `[${seg}]` : `${out === "" ? "" : "."}${String(seg)}`;
-  return out;
 }

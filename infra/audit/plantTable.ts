@@ -1,4 +1,9 @@
-import { groupDisplayName, ROLE_DEFINITION_IDS, STORAGE_BLOB_DATA_OWNER_ROLE_ID, type GroupLevel } from "../azure/model";
+import {
+  groupDisplayName,
+  ROLE_DEFINITION_IDS,
+  STORAGE_BLOB_DATA_OWNER_ROLE_ID,
+  type GroupLevel,
+} from "../azure/model";
 import type { Expectation } from "./expected";
 import type { AccessState, ObservedAcl, ObservedGroup, ObservedIdentity, ObservedRole } from "./observed";
 
@@ -41,7 +46,14 @@ export const containerScopeOf = (e: Expectation, container: string) =>
 const roleDefinition = (guid: string) => `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 const trustFor = (sub: Record<string, unknown>) => ({
   Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Federated: PROVIDER }, Action: "sts:AssumeRoleWithWebIdentity", Condition: sub }],
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { Federated: PROVIDER },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: sub,
+    },
+  ],
 });
 
 /** Planted changes on the test stack, by name. Entur 917422575 (whole container + S3), Nordlys 910000012 (path
@@ -49,23 +61,48 @@ const trustFor = (sub: Record<string, unknown>) => ({
  * Banemontasje 812345672 (suspended). */
 export const PLANTS: Record<string, Plant> = {
   "extra federated credential": (o) =>
-    identityOf(o, "917422575").federatedCredentials.push({ name: "backup-login", issuer: "https://token.actions.githubusercontent.com", subject: "repo:someone/else:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"] }),
+    identityOf(o, "917422575").federatedCredentials.push({
+      name: "backup-login",
+      issuer: "https://token.actions.githubusercontent.com",
+      subject: "repo:someone/else:ref:refs/heads/main",
+      audiences: ["api://AzureADTokenExchange"],
+    }),
   "federated credential admitting another subject": (o) => {
-    identityOf(o, "917422575").federatedCredentials[0]!.subject = "0192:999999995;banenor:payloadmanager.storage";
+    identityOf(o, "917422575").federatedCredentials[0]!.subject =
+      "0192:999999995;banenor:payloadmanager.storage";
   },
   "federated credential missing": (o) => {
     identityOf(o, "910000012").federatedCredentials = [];
   },
   "federated credential on a suspended partner's identity": (o) =>
-    identityOf(o, "812345672").federatedCredentials.push({ name: "skyporten-812345672", issuer: "https://test.sky.maskinporten.no", subject: "0192:812345672;banenor:payloadmanager.storage", audiences: ["https://skyporten.test.banenor.example.no"] }),
+    identityOf(o, "812345672").federatedCredentials.push({
+      name: "skyporten-812345672",
+      issuer: "https://test.sky.maskinporten.no",
+      subject: "0192:812345672;banenor:payloadmanager.storage",
+      audiences: ["https://skyporten.test.banenor.example.no"],
+    }),
   "identity missing": (o) => {
     o.azure!.identities = o.azure!.identities.filter((i) => i.name !== "id-skyporten-test-812345672");
   },
   "foreign identity trusting Skyporten": (o) =>
-    o.azure!.identities.push({ name: "id-sandbox", clientId: "11111111-2222-4333-8444-555555555555", principalId: FOREIGN, federatedCredentials: [{ name: "sky", issuer: "https://test.sky.maskinporten.no", subject: "0192:910000004;banenor:payloadmanager.storage", audiences: ["https://skyporten.test.banenor.example.no"] }] }),
+    o.azure!.identities.push({
+      name: "id-sandbox",
+      clientId: "11111111-2222-4333-8444-555555555555",
+      principalId: FOREIGN,
+      federatedCredentials: [
+        {
+          name: "sky",
+          issuer: "https://test.sky.maskinporten.no",
+          subject: "0192:910000004;banenor:payloadmanager.storage",
+          audiences: ["https://skyporten.test.banenor.example.no"],
+        },
+      ],
+    }),
   "foreign group member": (o) => groupOf(o, "inbound", "write").memberIds.push(FOREIGN),
-  "suspended partner still a group member": (o) => groupOf(o, "inbound", "write").memberIds.push(identityOf(o, "812345672").principalId),
-  "nested group as member": (o) => groupOf(o, "outbound", "traverse").memberIds.push(groupOf(o, "inbound", "read").objectId),
+  "suspended partner still a group member": (o) =>
+    groupOf(o, "inbound", "write").memberIds.push(identityOf(o, "812345672").principalId),
+  "nested group as member": (o) =>
+    groupOf(o, "outbound", "traverse").memberIds.push(groupOf(o, "inbound", "read").objectId),
   "group member missing": (o) => {
     groupOf(o, "inbound", "write").memberIds = [];
   },
@@ -76,8 +113,10 @@ export const PLANTS: Record<string, Plant> = {
     o.azure!.roleAssignments = o.azure!.roleAssignments.filter((a) => a.principalId !== id);
   },
   "unknown ACL principal": (o) => aclOf(o, "outbound", "/nordlys").access.push(`user:${FOREIGN}:r-x`),
-  "unknown principal in a default ACL": (o) => aclOf(o, "outbound", "/vestland/reports").default.push(`default:group:${FOREIGN}:rwx`),
-  "another partner's principal on a granted path": (o) => aclOf(o, "outbound", "/nordlys").access.push(`user:${identityOf(o, "934567811").principalId}:r-x`),
+  "unknown principal in a default ACL": (o) =>
+    aclOf(o, "outbound", "/vestland/reports").default.push(`default:group:${FOREIGN}:rwx`),
+  "another partner's principal on a granted path": (o) =>
+    aclOf(o, "outbound", "/nordlys").access.push(`user:${identityOf(o, "934567811").principalId}:r-x`),
   "ACL entry widened": (o) => {
     const acl = aclOf(o, "outbound", "/nordlys");
     acl.access = acl.access.map((e) => e.replace(/:r-x$/, ":rwx"));
@@ -87,7 +126,9 @@ export const PLANTS: Record<string, Plant> = {
     aclOf(o, "outbound", "/vestland").access = [];
   },
   "granted path missing": (o) => {
-    o.azure!.acls = o.azure!.acls.filter((a) => !(a.container === "outbound" && a.path === "/vestland/reports"));
+    o.azure!.acls = o.azure!.acls.filter(
+      (a) => !(a.container === "outbound" && a.path === "/vestland/reports"),
+    );
   },
   "other:: opens a path": (o) => aclOf(o, "inbound", "/").access.push("other::r-x"),
   "partner owns a granted directory": (o) => {
@@ -96,11 +137,26 @@ export const PLANTS: Record<string, Plant> = {
     acl.access.push("user::rwx");
   },
   "portal role assignment on a container": (o, e) =>
-    o.azure!.roleAssignments.push({ scope: containerScopeOf(e, "outbound"), roleDefinitionId: roleDefinition(ROLE_DEFINITION_IDS.storageBlobDataReader), principalId: FOREIGN, principalType: "User" }),
+    o.azure!.roleAssignments.push({
+      scope: containerScopeOf(e, "outbound"),
+      roleDefinitionId: roleDefinition(ROLE_DEFINITION_IDS.storageBlobDataReader),
+      principalId: FOREIGN,
+      principalType: "User",
+    }),
   "role assignment above the container on the account": (o, e) =>
-    o.azure!.roleAssignments.push({ scope: e.context.storageAccountScope, roleDefinitionId: roleDefinition(STORAGE_BLOB_DATA_OWNER_ROLE_ID), principalId: FOREIGN, principalType: "ServicePrincipal" }),
+    o.azure!.roleAssignments.push({
+      scope: e.context.storageAccountScope,
+      roleDefinitionId: roleDefinition(STORAGE_BLOB_DATA_OWNER_ROLE_ID),
+      principalId: FOREIGN,
+      principalType: "ServicePrincipal",
+    }),
   "partner given a role directly": (o, e) =>
-    o.azure!.roleAssignments.push({ scope: containerScopeOf(e, "outbound"), roleDefinitionId: roleDefinition(ROLE_DEFINITION_IDS.storageBlobDataReader), principalId: identityOf(o, "910000012").principalId, principalType: "ServicePrincipal" }),
+    o.azure!.roleAssignments.push({
+      scope: containerScopeOf(e, "outbound"),
+      roleDefinitionId: roleDefinition(ROLE_DEFINITION_IDS.storageBlobDataReader),
+      principalId: identityOf(o, "910000012").principalId,
+      principalType: "ServicePrincipal",
+    }),
   "group role widened": (o) => {
     const g = groupOf(o, "outbound", "read").objectId;
     const a = o.azure!.roleAssignments.find((x) => x.principalId === g)!;
@@ -111,14 +167,33 @@ export const PLANTS: Record<string, Plant> = {
     o.azure!.roleAssignments = o.azure!.roleAssignments.filter((x) => x.principalId !== g);
   },
   "platform principal on the account": (o, e) =>
-    o.azure!.roleAssignments.push({ scope: e.context.storageAccountScope, roleDefinitionId: roleDefinition(STORAGE_BLOB_DATA_OWNER_ROLE_ID), principalId: PLATFORM, principalType: "ServicePrincipal" }),
+    o.azure!.roleAssignments.push({
+      scope: e.context.storageAccountScope,
+      roleDefinitionId: roleDefinition(STORAGE_BLOB_DATA_OWNER_ROLE_ID),
+      principalId: PLATFORM,
+      principalType: "ServicePrincipal",
+    }),
   "IAM role outside the stack trusting the provider": (o) =>
-    o.aws!.roles.push({ name: "analytics-import", path: "/", arn: "arn:aws:iam::000000000000:role/analytics-import", trustPolicy: trustFor({ StringEquals: { "test.sky.maskinporten.no:aud": "https://skyporten.test.banenor.example.no" } }), inlinePolicies: {}, attachedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"] }),
+    o.aws!.roles.push({
+      name: "analytics-import",
+      path: "/",
+      arn: "arn:aws:iam::000000000000:role/analytics-import",
+      trustPolicy: trustFor({
+        StringEquals: { "test.sky.maskinporten.no:aud": "https://skyporten.test.banenor.example.no" },
+      }),
+      inlinePolicies: {},
+      attachedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+    }),
   "trust policy admitting another subject": (o) => {
-    roleOf(o, "skyporten-test-917422575").trustPolicy = trustFor({ StringLike: { "test.sky.maskinporten.no:sub": "0192:*;banenor:payloadmanager.storage" }, StringEquals: { "test.sky.maskinporten.no:aud": "https://skyporten.test.banenor.example.no" } });
+    roleOf(o, "skyporten-test-917422575").trustPolicy = trustFor({
+      StringLike: { "test.sky.maskinporten.no:sub": "0192:*;banenor:payloadmanager.storage" },
+      StringEquals: { "test.sky.maskinporten.no:aud": "https://skyporten.test.banenor.example.no" },
+    });
   },
   "trust policy without audience condition": (o) => {
-    roleOf(o, "skyporten-test-921345674").trustPolicy = trustFor({ StringEquals: { "test.sky.maskinporten.no:sub": "0192:921345674;banenor:payloadmanager.storage" } });
+    roleOf(o, "skyporten-test-921345674").trustPolicy = trustFor({
+      StringEquals: { "test.sky.maskinporten.no:sub": "0192:921345674;banenor:payloadmanager.storage" },
+    });
   },
   "inline policy widened": (o) => {
     const doc = roleOf(o, "skyporten-test-921345674").inlinePolicies["skyporten-s3-access"]!;
@@ -127,7 +202,10 @@ export const PLANTS: Record<string, Plant> = {
   "inline policy missing": (o) => {
     roleOf(o, "skyporten-test-921345674").inlinePolicies = {};
   },
-  "managed policy attached": (o) => roleOf(o, "skyporten-test-917422575").attachedPolicyArns.push("arn:aws:iam::aws:policy/AdministratorAccess"),
+  "managed policy attached": (o) =>
+    roleOf(o, "skyporten-test-917422575").attachedPolicyArns.push(
+      "arn:aws:iam::aws:policy/AdministratorAccess",
+    ),
   "role missing": (o) => {
     o.aws!.roles = o.aws!.roles.filter((r) => r.name !== "skyporten-test-921345674");
   },
@@ -142,6 +220,8 @@ export const PLANTS: Record<string, Plant> = {
     o.maskinporten!.consumers.push({ orgno: "910000004", state: "APPROVED" });
   },
   "active partner not APPROVED": (o) => {
-    o.maskinporten!.consumers = o.maskinporten!.consumers.map((c) => (c.orgno === "910000012" ? { ...c, state: "DENIED" } : c));
+    o.maskinporten!.consumers = o.maskinporten!.consumers.map((c) =>
+      c.orgno === "910000012" ? { ...c, state: "DENIED" } : c,
+    );
   },
 };

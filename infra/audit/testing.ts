@@ -16,7 +16,8 @@ export const NO_REVIEW_CUTOFF = new Date(Date.UTC(1970, 0, 1));
 export function sampleStack(stack: "test" | "prod"): { settings: Settings; manifest: Manifest } {
   const settings = stackSettings(stack, ROOT);
   const loaded = loadManifestFile(path.join(ROOT, "stacks", `${stack}.yaml`), { today: NO_REVIEW_CUTOFF });
-  if (!loaded.ok) throw new Error(`sample manifest ${stack} is invalid: ${loaded.errors.map((e) => e.message).join("; ")}`);
+  if (!loaded.ok)
+    throw new Error(`sample manifest ${stack} is invalid: ${loaded.errors.map((e) => e.message).join("; ")}`);
   return { settings, manifest: loaded.manifest };
 }
 

@@ -55,11 +55,16 @@ export function isLoopbackHttp(endpoint: string): boolean {
   const url = new URL(endpoint);
   if (url.protocol === "https:") return false;
   if (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return true;
-  throw new Error(`endpoint ${endpoint} must use https:// (plain http:// only on a loopback address, for local tests)`);
+  throw new Error(
+    `endpoint ${endpoint} must use https:// (plain http:// only on a loopback address, for local tests)`,
+  );
 }
 
 /** ARM clients add a bearer-token policy that refuses http; for a loopback double it is removed (no token sent). */
-function withoutTokenOnLoopback<T extends { pipeline: { removePolicy(o: { name: string }): unknown } }>(client: T, endpoint: string): T {
+function withoutTokenOnLoopback<T extends { pipeline: { removePolicy(o: { name: string }): unknown } }>(
+  client: T,
+  endpoint: string,
+): T {
   if (isLoopbackHttp(endpoint)) client.pipeline.removePolicy({ name: "bearerTokenAuthenticationPolicy" });
   return client;
 }
@@ -71,32 +76,57 @@ export function azureClients(c: AzureConnection): AzureClients {
   // other transient failures with exponential backoff (exponentialRetryPolicy).
   const armOptions = {
     endpoint: arm,
-    retryOptions: { maxRetries: retry.maxRetries, retryDelayInMs: retry.baseDelayMs, maxRetryDelayInMs: retry.baseDelayMs * 32 },
+    retryOptions: {
+      maxRetries: retry.maxRetries,
+      retryDelayInMs: retry.baseDelayMs,
+      maxRetryDelayInMs: retry.baseDelayMs * 32,
+    },
     userAgentOptions: { userAgentPrefix: "skyporten-onboarding-audit" },
     // Only ever for a loopback double (isLoopbackHttp refuses any other http URL).
     allowInsecureConnection: isLoopbackHttp(arm),
   };
-  const msi = withoutTokenOnLoopback(new ManagedServiceIdentityClient(c.credential, c.subscriptionId, armOptions), arm);
-  const authorization = withoutTokenOnLoopback(new AuthorizationManagementClient(c.credential, c.subscriptionId, armOptions), arm);
+  const msi = withoutTokenOnLoopback(
+    new ManagedServiceIdentityClient(c.credential, c.subscriptionId, armOptions),
+    arm,
+  );
+  const authorization = withoutTokenOnLoopback(
+    new AuthorizationManagementClient(c.credential, c.subscriptionId, armOptions),
+    arm,
+  );
 
   const graphBase = (c.graphEndpoint ?? "https://graph.microsoft.com").replace(/\/+$/, "");
   isLoopbackHttp(graphBase);
   // The Graph client adds the token only for Graph's own hosts (AuthenticationHandler: isGraphURL/customHosts),
   // so a loopback double gets none. RetryHandler retries 429/503/504 and honours Retry-After (seconds).
-  const authProvider = new TokenCredentialAuthenticationProvider(c.credential, { scopes: ["https://graph.microsoft.com/.default"] });
+  const authProvider = new TokenCredentialAuthenticationProvider(c.credential, {
+    scopes: ["https://graph.microsoft.com/.default"],
+  });
   const auth = new AuthenticationHandler(authProvider);
-  const retrying = new RetryHandler(new RetryHandlerOptions(Math.max(1, Math.round(retry.baseDelayMs / 1000)), Math.min(10, retry.maxRetries)));
+  const retrying = new RetryHandler(
+    new RetryHandlerOptions(
+      Math.max(1, Math.round(retry.baseDelayMs / 1000)),
+      Math.min(10, retry.maxRetries),
+    ),
+  );
   auth.setNext(retrying);
   retrying.setNext(new HTTPMessageHandler());
-  const graph = Client.initWithMiddleware({ middleware: auth, baseUrl: `${graphBase}/`, defaultVersion: "v1.0" });
+  const graph = Client.initWithMiddleware({
+    middleware: auth,
+    baseUrl: `${graphBase}/`,
+    defaultVersion: "v1.0",
+  });
 
   const dfs = (account: string) => {
     const endpoint = (c.dfsEndpoint ?? `https://${account}.dfs.core.windows.net`).replace(/\/+$/, "");
     // The storage SDK's own retry ignores Retry-After and 429: the collector retries itself (one try per call).
-    return new DataLakeServiceClient(endpoint, isLoopbackHttp(endpoint) ? new AnonymousCredential() : c.credential, {
-      retryOptions: { maxTries: 1 },
-      userAgentOptions: { userAgentPrefix: "skyporten-onboarding-audit" },
-    });
+    return new DataLakeServiceClient(
+      endpoint,
+      isLoopbackHttp(endpoint) ? new AnonymousCredential() : c.credential,
+      {
+        retryOptions: { maxTries: 1 },
+        userAgentOptions: { userAgentPrefix: "skyporten-onboarding-audit" },
+      },
+    );
   };
   return { msi, authorization, graph, graphBase, dfs, retry };
 }

@@ -5,7 +5,13 @@ import type { Connection } from "../../../infra/maskinporten/provider";
 import type { Settings } from "../../../infra/settings";
 import { auditedAclPaths } from "../../../infra/audit/expected";
 import type { AzureClients } from "./clients";
-import { collectAcls, collectApplications, collectGroups, collectIdentities, collectRoleAssignments } from "./collectAzure";
+import {
+  collectAcls,
+  collectApplications,
+  collectGroups,
+  collectIdentities,
+  collectRoleAssignments,
+} from "./collectAzure";
 import { collectOidcProviders, collectRoles } from "./collectAws";
 import { collectConsumers } from "./collectMaskinporten";
 import { unreadable } from "./failures";
@@ -30,9 +36,15 @@ export interface Collected {
   unreadable: Unreadable[];
 }
 
-const isUnavailable = (x: unknown): x is { unavailable: string } => typeof x === "object" && x !== null && "unavailable" in x;
+const isUnavailable = (x: unknown): x is { unavailable: string } =>
+  typeof x === "object" && x !== null && "unavailable" in x;
 
-export async function collectLive(stack: string, settings: Settings, manifest: Manifest, sources: LiveSources): Promise<Collected> {
+export async function collectLive(
+  stack: string,
+  settings: Settings,
+  manifest: Manifest,
+  sources: LiveSources,
+): Promise<Collected> {
   const observed: AccessState = { stack };
   const problems: Unreadable[] = [];
   const read = async <T>(source: string, fallback: T, op: () => Promise<T>): Promise<T> => {
@@ -46,16 +58,25 @@ export async function collectLive(stack: string, settings: Settings, manifest: M
 
   const az = sources.azure;
   if (isUnavailable(az)) {
-    for (const s of ["azure.identities", "azure.groups", "azure.roleAssignments", "azure.acls"]) problems.push({ source: s, reason: az.unavailable });
+    for (const s of ["azure.identities", "azure.groups", "azure.roleAssignments", "azure.acls"])
+      problems.push({ source: s, reason: az.unavailable });
   } else {
     const identities = await read("azure.identities", [], () =>
-      settings.azure.identityKind === "app-registration" ? collectApplications(az, settings) : collectIdentities(az, settings.azure.resourceGroupName),
+      settings.azure.identityKind === "app-registration"
+        ? collectApplications(az, settings)
+        : collectIdentities(az, settings.azure.resourceGroupName),
     );
     const groups = await read("azure.groups", [], () => collectGroups(az, settings.environment));
     const roleAssignments = await read("azure.roleAssignments", [], () =>
-      collectRoleAssignments(az, settings, manifest.containers.map((c) => c.name)),
+      collectRoleAssignments(
+        az,
+        settings,
+        manifest.containers.map((c) => c.name),
+      ),
     );
-    const acls = await read("azure.acls", [], () => collectAcls(az, settings.azure.storageAccountName, auditedAclPaths(manifest)));
+    const acls = await read("azure.acls", [], () =>
+      collectAcls(az, settings.azure.storageAccountName, auditedAclPaths(manifest)),
+    );
     observed.azure = { identities, groups, roleAssignments, acls };
   }
 
@@ -76,7 +97,9 @@ export async function collectLive(stack: string, settings: Settings, manifest: M
     if (mp === undefined || isUnavailable(mp)) {
       problems.push({ source: "maskinporten.consumers", reason: mp?.unavailable ?? "no Digdir connection" });
     } else {
-      const consumers = await read("maskinporten.consumers", undefined, () => collectConsumers(mp, settings.scope));
+      const consumers = await read("maskinporten.consumers", undefined, () =>
+        collectConsumers(mp, settings.scope),
+      );
       if (consumers !== undefined) observed.maskinporten = { scope: settings.scope, consumers };
     }
   }

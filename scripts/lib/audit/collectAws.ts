@@ -27,12 +27,19 @@ export async function collectOidcProviders(iam: IAMClient): Promise<ObservedOidc
     const details = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: p.Arn }));
     const url = details.Url ?? "";
     // IAM answers the URL without its scheme (e.g. "test.sky.maskinporten.no").
-    out.push({ arn: p.Arn, url: /^https?:\/\//.test(url) ? url : `https://${url}`, clientIds: details.ClientIDList ?? [] });
+    out.push({
+      arn: p.Arn,
+      url: /^https?:\/\//.test(url) ? url : `https://${url}`,
+      clientIds: details.ClientIDList ?? [],
+    });
   }
   return out;
 }
 
-export function decodePolicy(text: string | undefined, what: string): { Version?: string; Statement: unknown } {
+export function decodePolicy(
+  text: string | undefined,
+  what: string,
+): { Version?: string; Statement: unknown } {
   if (text === undefined) throw new Error(`${what}: IAM returned no policy document`);
   let doc: unknown;
   try {
@@ -40,7 +47,8 @@ export function decodePolicy(text: string | undefined, what: string): { Version?
   } catch {
     throw new Error(`${what}: the policy document is not URL-encoded JSON`);
   }
-  if (typeof doc !== "object" || doc === null) throw new Error(`${what}: the policy document is not a JSON object`);
+  if (typeof doc !== "object" || doc === null)
+    throw new Error(`${what}: the policy document is not a JSON object`);
   return doc as { Version?: string; Statement: unknown };
 }
 
@@ -60,14 +68,25 @@ export async function collectRoles(iam: IAMClient, settings: Settings): Promise<
       for await (const p of paginateListRolePolicies({ client: iam }, { RoleName: name })) {
         for (const policyName of p.PolicyNames ?? []) {
           const doc = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
-          inlinePolicies[policyName] = decodePolicy(doc.PolicyDocument, `inline policy ${policyName} of role ${name}`);
+          inlinePolicies[policyName] = decodePolicy(
+            doc.PolicyDocument,
+            `inline policy ${policyName} of role ${name}`,
+          );
         }
       }
       const attachedPolicyArns: string[] = [];
       for await (const p of paginateListAttachedRolePolicies({ client: iam }, { RoleName: name })) {
-        for (const a of p.AttachedPolicies ?? []) if (a.PolicyArn !== undefined) attachedPolicyArns.push(a.PolicyArn);
+        for (const a of p.AttachedPolicies ?? [])
+          if (a.PolicyArn !== undefined) attachedPolicyArns.push(a.PolicyArn);
       }
-      out.push({ name, path: r.Path ?? "/", arn: r.Arn ?? "", trustPolicy, inlinePolicies, attachedPolicyArns });
+      out.push({
+        name,
+        path: r.Path ?? "/",
+        arn: r.Arn ?? "",
+        trustPolicy,
+        inlinePolicies,
+        attachedPolicyArns,
+      });
     }
   }
   return out;

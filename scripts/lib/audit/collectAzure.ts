@@ -1,5 +1,10 @@
 import type { PathAccessControlItem } from "@azure/storage-file-datalake";
-import type { ObservedAcl, ObservedGroup, ObservedIdentity, ObservedRoleAssignment } from "../../../infra/audit/observed";
+import type {
+  ObservedAcl,
+  ObservedGroup,
+  ObservedIdentity,
+  ObservedRoleAssignment,
+} from "../../../infra/audit/observed";
 import { containerScope } from "../../../infra/azure/model";
 import type { Settings } from "../../../infra/settings";
 import type { AzureClients } from "./clients";
@@ -19,9 +24,19 @@ export async function collectIdentities(c: AzureClients, resourceGroup: string):
     const name = identity.name ?? "";
     const federatedCredentials: ObservedIdentity["federatedCredentials"] = [];
     for await (const f of c.msi.federatedIdentityCredentials.list(resourceGroup, name)) {
-      federatedCredentials.push({ name: f.name ?? "", issuer: f.issuer ?? "", subject: f.subject ?? "", audiences: f.audiences ?? [] });
+      federatedCredentials.push({
+        name: f.name ?? "",
+        issuer: f.issuer ?? "",
+        subject: f.subject ?? "",
+        audiences: f.audiences ?? [],
+      });
     }
-    out.push({ name, clientId: identity.clientId ?? "", principalId: identity.principalId ?? "", federatedCredentials });
+    out.push({
+      name,
+      clientId: identity.clientId ?? "",
+      principalId: identity.principalId ?? "",
+      federatedCredentials,
+    });
   }
   return out;
 }
@@ -37,13 +52,16 @@ interface GraphPage<T> {
  */
 export function graphPathOf(base: string, nextLink: string): string {
   const next = new URL(nextLink);
-  if (next.origin !== new URL(base).origin) throw new Error(`Microsoft Graph answered with a nextLink to another host (${next.origin}); not followed`);
+  if (next.origin !== new URL(base).origin)
+    throw new Error(
+      `Microsoft Graph answered with a nextLink to another host (${next.origin}); not followed`,
+    );
   return `${next.pathname.replace(/^\/v1\.0(?=\/)/, "")}${next.search}`;
 }
 
 async function graphAll<T>(c: AzureClients, first: string): Promise<T[]> {
   const out: T[] = [];
-  for (let path: string | undefined = first; path !== undefined; ) {
+  for (let path: string | undefined = first; path !== undefined;) {
     const page = (await c.graph.api(path).get()) as GraphPage<T>;
     out.push(...(page.value ?? []));
     const next = page["@odata.nextLink"];
@@ -54,7 +72,10 @@ async function graphAll<T>(c: AzureClients, first: string): Promise<T[]> {
 
 /** The platform groups (display names `sg-skyporten-<env>-...`) and their direct members (users, service
  * principals, nested groups alike). */
-export async function collectGroups(c: AzureClients, environment: Settings["environment"]): Promise<ObservedGroup[]> {
+export async function collectGroups(
+  c: AzureClients,
+  environment: Settings["environment"],
+): Promise<ObservedGroup[]> {
   const prefix = `sg-skyporten-${environment}-`;
   const groups = await graphAll<{ id?: string; displayName?: string }>(
     c,
@@ -63,8 +84,15 @@ export async function collectGroups(c: AzureClients, environment: Settings["envi
   const out: ObservedGroup[] = [];
   for (const g of groups) {
     if (g.id === undefined || !(g.displayName ?? "").startsWith(prefix)) continue;
-    const members = await graphAll<{ id?: string }>(c, `/groups/${encodeURIComponent(g.id)}/members?$select=id&$top=999`);
-    out.push({ name: g.displayName ?? "", objectId: g.id, memberIds: members.flatMap((m) => (m.id === undefined ? [] : [m.id])) });
+    const members = await graphAll<{ id?: string }>(
+      c,
+      `/groups/${encodeURIComponent(g.id)}/members?$select=id&$top=999`,
+    );
+    out.push({
+      name: g.displayName ?? "",
+      objectId: g.id,
+      memberIds: members.flatMap((m) => (m.id === undefined ? [] : [m.id])),
+    });
   }
   return out;
 }
@@ -83,13 +111,22 @@ export async function collectApplications(c: AzureClients, settings: Settings): 
   const out: ObservedIdentity[] = [];
   for (const app of apps) {
     if (app.id === undefined || app.appId === undefined) continue;
-    const creds = await all<{ name?: string; issuer?: string; subject?: string; audiences?: string[] }>(`/applications/${app.id}/federatedIdentityCredentials`);
-    const sps = await all<{ id?: string }>(`/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${app.appId}'`)}&$select=id`);
+    const creds = await all<{ name?: string; issuer?: string; subject?: string; audiences?: string[] }>(
+      `/applications/${app.id}/federatedIdentityCredentials`,
+    );
+    const sps = await all<{ id?: string }>(
+      `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${app.appId}'`)}&$select=id`,
+    );
     out.push({
       name: app.displayName ?? "",
       clientId: app.appId,
       principalId: sps[0]?.id ?? "",
-      federatedCredentials: creds.map((f) => ({ name: f.name ?? "", issuer: f.issuer ?? "", subject: f.subject ?? "", audiences: f.audiences ?? [] })),
+      federatedCredentials: creds.map((f) => ({
+        name: f.name ?? "",
+        issuer: f.issuer ?? "",
+        subject: f.subject ?? "",
+        audiences: f.audiences ?? [],
+      })),
     });
   }
   return out;
@@ -99,14 +136,27 @@ export async function collectApplications(c: AzureClients, settings: Settings): 
  * Role assignments at every container scope and above it (`$filter=atScope()`: at or above the scope,
  * https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope), deduplicated by id.
  */
-export async function collectRoleAssignments(c: AzureClients, settings: Settings, containers: readonly string[]): Promise<ObservedRoleAssignment[]> {
+export async function collectRoleAssignments(
+  c: AzureClients,
+  settings: Settings,
+  containers: readonly string[],
+): Promise<ObservedRoleAssignment[]> {
   const az = settings.azure;
   const byId = new Map<string, ObservedRoleAssignment>();
   for (const container of containers) {
     // The SDK's path is "/{scope}/providers/...": the scope goes without its leading slash.
-    const scope = containerScope(az.subscriptionId, az.resourceGroupName, az.storageAccountName, container).slice(1);
+    const scope = containerScope(
+      az.subscriptionId,
+      az.resourceGroupName,
+      az.storageAccountName,
+      container,
+    ).slice(1);
     for await (const a of c.authorization.roleAssignments.listForScope(scope, { filter: "atScope()" })) {
-      const entry: ObservedRoleAssignment = { scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", principalId: a.principalId ?? "" };
+      const entry: ObservedRoleAssignment = {
+        scope: a.scope ?? "",
+        roleDefinitionId: a.roleDefinitionId ?? "",
+        principalId: a.principalId ?? "",
+      };
       if (a.principalType !== undefined) entry.principalType = a.principalType;
       byId.set(a.id ?? `${entry.scope}|${entry.roleDefinitionId}|${entry.principalId}`, entry);
     }
@@ -120,7 +170,11 @@ function entryText(i: PathAccessControlItem): string {
 }
 
 /** The ACL, owner and owning group of each path; a path that does not exist is left out (404 is an answer). */
-export async function collectAcls(c: AzureClients, account: string, paths: readonly { container: string; path: string }[]): Promise<ObservedAcl[]> {
+export async function collectAcls(
+  c: AzureClients,
+  account: string,
+  paths: readonly { container: string; path: string }[],
+): Promise<ObservedAcl[]> {
   const service = c.dfs(account);
   const out: ObservedAcl[] = [];
   for (const { container, path } of paths) {

@@ -19,7 +19,8 @@ export interface MaskinportenAuditKey {
 
 export function auditConnection(settings: Settings, key: MaskinportenAuditKey): Connection {
   const mp = settings.maskinporten;
-  if (mp.adminClientId === undefined) throw new Error("maskinporten.adminClientId is not set in the stack settings");
+  if (mp.adminClientId === undefined)
+    throw new Error("maskinporten.adminClientId is not set in the stack settings");
   for (const url of [mp.apiBaseUrl, mp.tokenEndpoint]) isLoopbackHttp(url);
   const conn: Connection = {
     apiBaseUrl: normalizeApiBase(mp.apiBaseUrl),
@@ -38,6 +39,8 @@ export function auditConnection(settings: Settings, key: MaskinportenAuditKey): 
 export async function collectConsumers(conn: Connection, scope: string): Promise<ObservedConsumer[]> {
   const list = await listAccess(conn, scope);
   return list.flatMap((r) =>
-    typeof r.consumer_orgno === "string" && typeof r.state === "string" ? [{ orgno: r.consumer_orgno, state: r.state }] : [],
+    typeof r.consumer_orgno === "string" && typeof r.state === "string"
+      ? [{ orgno: r.consumer_orgno, state: r.state }]
+      : [],
   );
 }

@@ -13,16 +13,24 @@ import { auditConnection } from "./collectMaskinporten";
  * - Digdir (only when the stack manages scope access): the admin client's private key from
  *   MASKINPORTEN_ADMIN_PRIVATE_KEY (PEM text) or MASKINPORTEN_ADMIN_PRIVATE_KEY_FILE.
  */
-export function liveSourcesFromEnvironment(settings: Settings, env: NodeJS.ProcessEnv = process.env): Promise<LiveSources> {
+export function liveSourcesFromEnvironment(
+  settings: Settings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LiveSources> {
   const credential = new DefaultAzureCredential();
-  const sources: LiveSources = { azure: azureClients({ credential, subscriptionId: settings.azure.subscriptionId }) };
+  const sources: LiveSources = {
+    azure: azureClients({ credential, subscriptionId: settings.azure.subscriptionId }),
+  };
   if (settings.aws.enabled) sources.iam = iamClient({ region: settings.aws.region });
   if (settings.maskinporten.manageScopeAccess) {
     const file = env.MASKINPORTEN_ADMIN_PRIVATE_KEY_FILE;
     const key = env.MASKINPORTEN_ADMIN_PRIVATE_KEY ?? (file === undefined ? undefined : readKey(file));
     sources.maskinporten =
       key === undefined || key.trim() === ""
-        ? { unavailable: "the stack manages scope access, but MASKINPORTEN_ADMIN_PRIVATE_KEY (or _FILE) is not set: the admin client's key is needed to read the access list" }
+        ? {
+            unavailable:
+              "the stack manages scope access, but MASKINPORTEN_ADMIN_PRIVATE_KEY (or _FILE) is not set: the admin client's key is needed to read the access list",
+          }
         : auditConnection(settings, { privateKey: key });
   }
   return Promise.resolve(sources);

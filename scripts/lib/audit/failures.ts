@@ -10,12 +10,18 @@ import type { Unreadable } from "./report";
 export const NEEDED_PERMISSION: Record<string, string> = {
   "azure.identities":
     "Microsoft.ManagedIdentity/userAssignedIdentities/read and .../federatedIdentityCredentials/read on the resource group (built-in role Reader on the resource group); with azure.identityKind app-registration, Microsoft Graph Application.Read.All",
-  "azure.groups": "Microsoft Graph application permission GroupMember.Read.All (admin consent), to list the platform groups and their members",
-  "azure.roleAssignments": "Microsoft.Authorization/roleAssignments/read on the storage account (built-in role Reader on the storage account)",
-  "azure.acls": "read access to the ACLs of the container roots and granted paths (built-in role Storage Blob Data Reader on the storage account)",
-  "aws.oidcProviders": "iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider (AWS managed policy SecurityAudit)",
-  "aws.roles": "iam:ListRoles, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies (AWS managed policy SecurityAudit)",
-  "maskinporten.consumers": "a Maskinporten token of the platform's admin client with scope idporten:scopes.write (the same client the stack manages scope access with)",
+  "azure.groups":
+    "Microsoft Graph application permission GroupMember.Read.All (admin consent), to list the platform groups and their members",
+  "azure.roleAssignments":
+    "Microsoft.Authorization/roleAssignments/read on the storage account (built-in role Reader on the storage account)",
+  "azure.acls":
+    "read access to the ACLs of the container roots and granted paths (built-in role Storage Blob Data Reader on the storage account)",
+  "aws.oidcProviders":
+    "iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider (AWS managed policy SecurityAudit)",
+  "aws.roles":
+    "iam:ListRoles, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies (AWS managed policy SecurityAudit)",
+  "maskinporten.consumers":
+    "a Maskinporten token of the platform's admin client with scope idporten:scopes.write (the same client the stack manages scope access with)",
 };
 
 interface Errorish {
@@ -29,7 +35,12 @@ interface Errorish {
 
 export function httpStatusOf(e: unknown): number | undefined {
   const err = (typeof e === "object" && e !== null ? e : {}) as Errorish;
-  return err.statusCode ?? err.$metadata?.httpStatusCode ?? (typeof err.status === "number" ? err.status : undefined) ?? statusOf(e);
+  return (
+    err.statusCode ??
+    err.$metadata?.httpStatusCode ??
+    (typeof err.status === "number" ? err.status : undefined) ??
+    statusOf(e)
+  );
 }
 
 function firstLine(text: string | undefined): string {
@@ -41,8 +52,12 @@ export function describeError(e: unknown): string {
   if (!(typeof e === "object" && e !== null)) return String(e);
   const err = e as Errorish;
   const status = httpStatusOf(e);
-  const code = err.code ?? (err.name !== undefined && err.name !== "Error" && err.name !== "RestError" ? err.name : undefined);
-  return [status === undefined ? undefined : `HTTP ${status}`, code, firstLine(err.message)].filter((x) => x !== undefined && x !== "").join(" ");
+  const code =
+    err.code ??
+    (err.name !== undefined && err.name !== "Error" && err.name !== "RestError" ? err.name : undefined);
+  return [status === undefined ? undefined : `HTTP ${status}`, code, firstLine(err.message)]
+    .filter((x) => x !== undefined && x !== "")
+    .join(" ");
 }
 
 export function unreadable(source: string, e: unknown): Unreadable {
@@ -60,7 +75,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Retry 429, 500 and 503 (honouring Retry-After) for SDKs whose own retry does not: the storage SDK's retry
  * policy ignores Retry-After and 429.
  */
-export async function withRetries<T>(op: () => Promise<T>, maxRetries: number, baseDelayMs: number): Promise<T> {
+export async function withRetries<T>(
+  op: () => Promise<T>,
+  maxRetries: number,
+  baseDelayMs: number,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await op();

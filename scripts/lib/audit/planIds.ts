@@ -9,10 +9,15 @@ import { placeholderGuid, type RecordedResource } from "../offlineRun";
  * `audit --write-expected`: the expected document then carries exactly the ids the plan JSON shows, so a
  * reviewer can diff the two by eye.
  */
-export function planIds(stack: string, settings: Pick<Settings, "environment">, resources: readonly RecordedResource[]): ExpectedIds {
+export function planIds(
+  stack: string,
+  settings: Pick<Settings, "environment">,
+  resources: readonly RecordedResource[],
+): ExpectedIds {
   // The mock engine derives placeholders from the URN it builds in newResource (type and name, no parent
   // chain), not from the engine URN the plan shows; audit.test.ts checks the ids against the plan's resources.
-  const placeholder = (r: RecordedResource, property: string) => placeholderGuid(`urn:pulumi:${stack}::${PROJECT}::${r.type}::${r.name}`, property);
+  const placeholder = (r: RecordedResource, property: string) =>
+    placeholderGuid(`urn:pulumi:${stack}::${PROJECT}::${r.type}::${r.name}`, property);
   const identities = new Map<string, { clientId: string; principalId: string }>();
   const groups = new Map<string, string>();
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -21,7 +26,10 @@ export function planIds(stack: string, settings: Pick<Settings, "environment">, 
     if (r.type === "azure-native:managedidentity:UserAssignedIdentity") {
       const name = str(r.inputs.resourceName);
       if (name !== undefined)
-        identities.set(name, { clientId: placeholder(r, "clientId"), principalId: placeholder(r, "principalId") });
+        identities.set(name, {
+          clientId: placeholder(r, "clientId"),
+          principalId: placeholder(r, "principalId"),
+        });
     }
     if (r.type === "azuread:index/group:Group") {
       const name = str(r.inputs.displayName);

@@ -42,20 +42,39 @@ export function verdict(r: AuditReport): string {
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
 export function reportMarkdown(r: AuditReport): string {
-  const lines: string[] = [`## Access audit of stack \`${r.stack}\``, "", `Observed: ${r.observed === "live" ? "read live from Azure, AWS and Digdir" : `\`${r.observed}\``}`, "", `**${verdict(r)}**`, ""];
+  const lines: string[] = [
+    `## Access audit of stack \`${r.stack}\``,
+    "",
+    `Observed: ${r.observed === "live" ? "read live from Azure, AWS and Digdir" : `\`${r.observed}\``}`,
+    "",
+    `**${verdict(r)}**`,
+    "",
+  ];
   if (r.unreadable.length > 0) {
     lines.push("### Could not be read", "", ...r.unreadable.map((u) => `- \`${u.source}\`: ${u.reason}`), "");
   }
   for (const severity of ["critical", "warning", "notice"] as const) {
     const list = r.findings.filter((f) => f.severity === severity);
     if (list.length === 0) continue;
-    lines.push(`### ${severity} (${list.length})`, "", "| kind | cloud | organization | subject | what and the fix |", "|---|---|---|---|---|");
+    lines.push(
+      `### ${severity} (${list.length})`,
+      "",
+      "| kind | cloud | organization | subject | what and the fix |",
+      "|---|---|---|---|---|",
+    );
     for (const f of list)
-      lines.push(`| ${f.kind} | ${f.cloud} | ${f.orgNumber ?? "platform"} | \`${cell(f.subject)}\` | ${cell(f.message)} |`);
+      lines.push(
+        `| ${f.kind} | ${f.cloud} | ${f.orgNumber ?? "platform"} | \`${cell(f.subject)}\` | ${cell(f.message)} |`,
+      );
     lines.push("");
   }
   if (r.reviews.length > 0) {
-    lines.push(`### Access reviews due (${r.reviews.length})`, "", ...r.reviews.map((v) => `- ${v.message}`), "");
+    lines.push(
+      `### Access reviews due (${r.reviews.length})`,
+      "",
+      ...r.reviews.map((v) => `- ${v.message}`),
+      "",
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -63,7 +82,10 @@ export function reportMarkdown(r: AuditReport): string {
 export function reportText(r: AuditReport): string {
   const lines = [`Access audit of stack "${r.stack}" (observed: ${r.observed})`];
   for (const u of r.unreadable) lines.push(`UNREADABLE ${u.source}: ${u.reason}`);
-  for (const f of r.findings) lines.push(`${f.severity.padEnd(8)} ${f.kind.padEnd(10)} ${f.cloud.padEnd(12)} ${(f.orgNumber ?? "platform").padEnd(9)} ${f.subject}\n         ${f.message}`);
+  for (const f of r.findings)
+    lines.push(
+      `${f.severity.padEnd(8)} ${f.kind.padEnd(10)} ${f.cloud.padEnd(12)} ${(f.orgNumber ?? "platform").padEnd(9)} ${f.subject}\n         ${f.message}`,
+    );
   for (const v of r.reviews) lines.push(`review   ${v.orgNumber} ${v.message}`);
   lines.push(verdict(r));
   return `${lines.join("\n")}\n`;

@@ -24,7 +24,10 @@ export class ArmServer extends HttpDouble {
     super((_r, url) => this.route(url));
   }
 
-  private list(url: URL, items: unknown[]): { status: number; headers: Record<string, string>; body: string } {
+  private list(
+    url: URL,
+    items: unknown[],
+  ): { status: number; headers: Record<string, string>; body: string } {
     const { items: value, next } = page(items, url.searchParams.get("$skiptoken"), this.pageSize);
     const body: { value: unknown[]; nextLink?: string } = { value };
     if (next !== undefined) {
@@ -38,7 +41,11 @@ export class ArmServer extends HttpDouble {
   private route(url: URL) {
     // The SDK joins its host and "/{scope}" without collapsing slashes; ARM accepts either.
     const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, "/");
-    if (url.searchParams.get("api-version") === null) return notFound("MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    if (url.searchParams.get("api-version") === null)
+      return notFound(
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+      );
     const rg = `/subscriptions/${this.subscriptionId}/resourceGroups/${this.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
     if (path.toLowerCase() === rg.toLowerCase()) {
       return this.list(
@@ -48,14 +55,22 @@ export class ArmServer extends HttpDouble {
           name: i.name,
           type: "Microsoft.ManagedIdentity/userAssignedIdentities",
           location: "norwayeast",
-          properties: { tenantId: "00000000-0000-0000-0000-000000000000", principalId: i.principalId, clientId: i.clientId },
+          properties: {
+            tenantId: "00000000-0000-0000-0000-000000000000",
+            principalId: i.principalId,
+            clientId: i.clientId,
+          },
         })),
       );
     }
     const fic = new RegExp(`^${escape(rg)}/([^/]+)/federatedIdentityCredentials$`, "i").exec(path);
     if (fic !== null) {
       const identity = this.identities.find((i) => i.name === fic[1]);
-      if (identity === undefined) return notFound("ResourceNotFound", `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${fic[1]}' was not found.`);
+      if (identity === undefined)
+        return notFound(
+          "ResourceNotFound",
+          `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${fic[1]}' was not found.`,
+        );
       return this.list(
         url,
         identity.federatedCredentials.map((f) => ({
@@ -68,7 +83,8 @@ export class ArmServer extends HttpDouble {
     }
     const ra = /^(\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments$/i.exec(path);
     if (ra !== null) {
-      if (url.searchParams.get("$filter") !== "atScope()") return notFound("UnsupportedFilter", "this double answers only $filter=atScope()");
+      if (url.searchParams.get("$filter") !== "atScope()")
+        return notFound("UnsupportedFilter", "this double answers only $filter=atScope()");
       const scope = ra[1]!.toLowerCase();
       const atOrAbove = this.roleAssignments.filter((a) => {
         const s = a.scope.toLowerCase();
@@ -80,7 +96,12 @@ export class ArmServer extends HttpDouble {
           id: `${a.scope}/providers/Microsoft.Authorization/roleAssignments/${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`,
           name: `${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`,
           type: "Microsoft.Authorization/roleAssignments",
-          properties: { scope: a.scope, roleDefinitionId: a.roleDefinitionId, principalId: a.principalId, principalType: a.principalType ?? "ServicePrincipal" },
+          properties: {
+            scope: a.scope,
+            roleDefinitionId: a.roleDefinitionId,
+            principalId: a.principalId,
+            principalType: a.principalType ?? "ServicePrincipal",
+          },
         })),
       );
     }
@@ -89,7 +110,11 @@ export class ArmServer extends HttpDouble {
 }
 
 function notFound(code: string, message: string) {
-  return { status: 404, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: { code, message } }) };
+  return {
+    status: 404,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ error: { code, message } }),
+  };
 }
 
 function escape(s: string): string {

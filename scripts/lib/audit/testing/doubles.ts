@@ -13,7 +13,8 @@ import { IamServer } from "./iamServer";
 
 /** A credential that never leaves the process: the doubles are plain-http loopback servers, which get no token. */
 const fakeCredential: TokenCredential = {
-  getToken: (): Promise<AccessToken> => Promise.resolve({ token: "fake-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
+  getToken: (): Promise<AccessToken> =>
+    Promise.resolve({ token: "fake-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 const FAST = { maxRetries: 3, baseDelayMs: 5 };
 
@@ -55,11 +56,15 @@ export function sourcesFor(d: Doubles, settings: Settings): LiveSources {
       dfsEndpoint: d.dfs.endpoint,
       retry: FAST,
     }),
-    iam: iamClient({ region: settings.aws.region, endpoint: d.iam.url, credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" }, retry: FAST }),
+    iam: iamClient({
+      region: settings.aws.region,
+      endpoint: d.iam.url,
+      credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+      retry: FAST,
+    }),
   };
 }
 
 export async function stopDoubles(d: Doubles | undefined): Promise<void> {
   if (d !== undefined) await Promise.all([d.arm.stop(), d.graph.stop(), d.dfs.stop(), d.iam.stop()]);
 }
-

@@ -30,7 +30,11 @@ export class GraphServer extends HttpDouble {
 
   private list(url: URL, items: unknown[]) {
     const top = Number(url.searchParams.get("$top") ?? "100");
-    const { items: value, next } = page(items, url.searchParams.get("$skiptoken"), Math.min(top, this.pageSize));
+    const { items: value, next } = page(
+      items,
+      url.searchParams.get("$skiptoken"),
+      Math.min(top, this.pageSize),
+    );
     const body: Record<string, unknown> = { "@odata.context": `${this.url}/v1.0/$metadata`, value };
     if (next !== undefined) {
       const link = new URL(url.toString());
@@ -45,28 +49,63 @@ export class GraphServer extends HttpDouble {
     const filter = url.searchParams.get("$filter");
     if (path === "/v1.0/groups") {
       const prefix = startsWith(filter);
-      return this.list(url, this.groups.filter((g) => g.name.startsWith(prefix)).map((g) => ({ id: g.objectId, displayName: g.name })));
+      return this.list(
+        url,
+        this.groups
+          .filter((g) => g.name.startsWith(prefix))
+          .map((g) => ({ id: g.objectId, displayName: g.name })),
+      );
     }
     const members = /^\/v1\.0\/groups\/([^/]+)\/members$/.exec(path);
     if (members !== null) {
       const group = this.groups.find((g) => g.objectId === decodeURIComponent(members[1]!));
-      if (group === undefined) return error(404, "Request_ResourceNotFound", `Resource '${members[1]}' does not exist or one of its queried reference-property objects are not present.`);
-      return this.list(url, group.memberIds.map((id) => ({ "@odata.type": this.memberTypes.get(id) ?? "#microsoft.graph.servicePrincipal", id })));
+      if (group === undefined)
+        return error(
+          404,
+          "Request_ResourceNotFound",
+          `Resource '${members[1]}' does not exist or one of its queried reference-property objects are not present.`,
+        );
+      return this.list(
+        url,
+        group.memberIds.map((id) => ({
+          "@odata.type": this.memberTypes.get(id) ?? "#microsoft.graph.servicePrincipal",
+          id,
+        })),
+      );
     }
     if (path === "/v1.0/applications") {
       const prefix = startsWith(filter);
-      return this.list(url, this.applications.filter((a) => a.name.startsWith(prefix)).map((a) => ({ id: a.objectId, appId: a.clientId, displayName: a.name })));
+      return this.list(
+        url,
+        this.applications
+          .filter((a) => a.name.startsWith(prefix))
+          .map((a) => ({ id: a.objectId, appId: a.clientId, displayName: a.name })),
+      );
     }
     const fics = /^\/v1\.0\/applications\/([^/]+)\/federatedIdentityCredentials$/.exec(path);
     if (fics !== null) {
       const app = this.applications.find((a) => a.objectId === fics[1]);
-      if (app === undefined) return error(404, "Request_ResourceNotFound", `Resource '${fics[1]}' does not exist.`);
-      return this.list(url, app.federatedCredentials.map((f) => ({ id: `${f.name}-id`, name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences })));
+      if (app === undefined)
+        return error(404, "Request_ResourceNotFound", `Resource '${fics[1]}' does not exist.`);
+      return this.list(
+        url,
+        app.federatedCredentials.map((f) => ({
+          id: `${f.name}-id`,
+          name: f.name,
+          issuer: f.issuer,
+          subject: f.subject,
+          audiences: f.audiences,
+        })),
+      );
     }
     if (path === "/v1.0/servicePrincipals") {
       const appId = /^appId eq '([^']+)'$/.exec(filter ?? "")?.[1];
-      if (appId === undefined) return error(400, "Request_UnsupportedQuery", "this double answers only $filter=appId eq '...'");
-      return this.list(url, this.applications.filter((a) => a.clientId === appId).map((a) => ({ id: a.principalId, appId })));
+      if (appId === undefined)
+        return error(400, "Request_UnsupportedQuery", "this double answers only $filter=appId eq '...'");
+      return this.list(
+        url,
+        this.applications.filter((a) => a.clientId === appId).map((a) => ({ id: a.principalId, appId })),
+      );
     }
     return error(400, "BadRequest", `Resource not found for the segment '${path}'.`);
   }
@@ -83,6 +122,12 @@ export function error(status: number, code: string, message: string) {
   return {
     status,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ error: { code, message, innerError: { date: "2026-12-02T00:00:00", "request-id": "00000000-0000-4000-8000-000000000000" } } }),
+    body: JSON.stringify({
+      error: {
+        code,
+        message,
+        innerError: { date: "2026-12-02T00:00:00", "request-id": "00000000-0000-4000-8000-000000000000" },
+      },
+    }),
   };
 }

@@ -24,7 +24,10 @@ export interface InjectedFault {
   times?: number;
 }
 
-export type Handler = (req: SeenRequest, url: URL) => { status: number; headers?: Record<string, string>; body: string };
+export type Handler = (
+  req: SeenRequest,
+  url: URL,
+) => { status: number; headers?: Record<string, string>; body: string };
 
 export class HttpDouble {
   readonly requests: SeenRequest[] = [];
@@ -39,7 +42,12 @@ export class HttpDouble {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const seen: SeenRequest = { method: req.method ?? "GET", url: req.url ?? "/", authorization: req.headers.authorization, body: Buffer.concat(chunks).toString("utf8") };
+        const seen: SeenRequest = {
+          method: req.method ?? "GET",
+          url: req.url ?? "/",
+          authorization: req.headers.authorization,
+          body: Buffer.concat(chunks).toString("utf8"),
+        };
         this.requests.push(seen);
         const answer = this.takeFault(seen) ?? this.answer(seen);
         res.writeHead(answer.status, answer.headers ?? {});
@@ -67,8 +75,12 @@ export class HttpDouble {
     return this.requests.filter((r) => pattern.test(`${r.method} ${r.url} ${r.body}`)).length;
   }
 
-  private takeFault(r: SeenRequest): { status: number; headers?: Record<string, string>; body: string } | undefined {
-    const i = this.faults.findIndex((f) => f.when.test(`${r.method} ${r.url} ${r.body}`) && (f.times ?? 1) > 0);
+  private takeFault(
+    r: SeenRequest,
+  ): { status: number; headers?: Record<string, string>; body: string } | undefined {
+    const i = this.faults.findIndex(
+      (f) => f.when.test(`${r.method} ${r.url} ${r.body}`) && (f.times ?? 1) > 0,
+    );
     if (i < 0) return undefined;
     const f = this.faults[i]!;
     f.times = (f.times ?? 1) - 1;
@@ -79,13 +91,23 @@ export class HttpDouble {
     try {
       return this.handler(r, new URL(r.url, this.url));
     } catch (e) {
-      return { status: 500, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: { code: "DoubleError", message: e instanceof Error ? e.message : String(e) } }) };
+      return {
+        status: 500,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          error: { code: "DoubleError", message: e instanceof Error ? e.message : String(e) },
+        }),
+      };
     }
   }
 }
 
 /** Items of page `token` (a stringified offset) and the offset of the next page, if any. */
-export function page<T>(items: readonly T[], token: string | null, size: number): { items: T[]; next: number | undefined } {
+export function page<T>(
+  items: readonly T[],
+  token: string | null,
+  size: number,
+): { items: T[]; next: number | undefined } {
   const start = token === null ? 0 : Number(token);
   const next = start + size < items.length ? start + size : undefined;
   return { items: items.slice(start, start + size), next };
