@@ -609,6 +609,32 @@ describe("compareAccess: the prod stack", () => {
   });
 });
 
+describe("compareAccess: role assignments above the account", () => {
+  it("a blob data role on the subscription or a management group reaches every container: critical", () => {
+    const e = testExpectation();
+    const o = deployed(e);
+    const reader = "/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+    o.azure!.roleAssignments.push(
+      { scope: "/providers/Microsoft.Management/managementGroups/banenor", roleDefinitionId: reader, principalId: FOREIGN },
+      { scope: "/subscriptions/00000000-0000-0000-0000-000000000000", roleDefinitionId: `/subscriptions/00000000-0000-0000-0000-000000000000${reader}`, principalId: FOREIGN },
+    );
+    expect(compareAccess(e, o).map((f) => [f.severity, f.kind, f.subject, f.message])).toEqual([
+      [
+        "critical",
+        "unexpected",
+        "/providers/Microsoft.Management/managementGroups/banenor",
+        `unknown principal ${FOREIGN} holds Storage Blob Data Reader on /providers/Microsoft.Management/managementGroups/banenor (above the storage account: every container), which the manifest does not grant (made outside the stack, e.g. in the portal); delete the role assignment`,
+      ],
+      [
+        "critical",
+        "unexpected",
+        "/subscriptions/00000000-0000-0000-0000-000000000000",
+        `unknown principal ${FOREIGN} holds Storage Blob Data Reader on /subscriptions/00000000-0000-0000-0000-000000000000 (above the storage account: every container), which the manifest does not grant (made outside the stack, e.g. in the portal); delete the role assignment`,
+      ],
+    ]);
+  });
+});
+
 /** Every unordered list of a document, shuffled by the given permutation seeds. */
 function shuffled(doc: AccessState, pick: (n: number) => number): AccessState {
   const shuffle = <T>(xs: T[]): T[] => {

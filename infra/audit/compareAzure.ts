@@ -266,7 +266,11 @@ export function judgedAssignment(a: ObservedRoleAssignment, ctx: AuditContext): 
   const scope = a.scope.toLowerCase().replace(/\/+$/, "");
   const account = ctx.storageAccountScope.toLowerCase();
   if (scope === account || scope.startsWith(`${account}/`)) return true;
-  return account.startsWith(`${scope}/`) && BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
+  // Above the account: its resource group and subscription, the tenant root, and management groups (whose
+  // place in the hierarchy the scope text does not show; atScope() returns only those above).
+  const above =
+    account.startsWith(`${scope}/`) || scope === "" || scope.startsWith("/providers/microsoft.management/managementgroups/");
+  return above && BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
 }
 
 export function compareRoleAssignments(
@@ -304,7 +308,7 @@ export function compareRoleAssignments(
   for (const [key, e] of [...have].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (want.has(key)) continue;
     const who = describePrincipal(e.principal, ctx.environment);
-    const where = scopeText(e.scope, ctx);
+    const where = scopeText(e.shown, ctx);
     const sameSubject = (wantBySubject.get(`${e.scope}|${principalKey(e.principal)}`) ?? []).filter((w) => {
       const k = `${w.scope}|${w.guid}|${principalKey(w.principal)}`;
       return !have.has(k) && !explained.has(k);
@@ -354,18 +358,20 @@ export function compareRoleAssignments(
         kind: "missing",
         orgNumber: orgOf(w.principal),
         subject: w.shown,
-        message: `${describePrincipal(w.principal, ctx.environment, false)} does not hold ${roleName(w.guid)} on ${scopeText(w.scope, ctx)}: the whole-container grants through it do not work; run pulumi up`,
+        message: `${describePrincipal(w.principal, ctx.environment, false)} does not hold ${roleName(w.guid)} on ${scopeText(w.shown, ctx)}: the whole-container grants through it do not work; run pulumi up`,
       }),
     );
   }
   return findings;
 }
 
-function scopeText(scope: string, ctx: AuditContext): string {
+/** A scope in words; `shown` is the scope as written (ARM ids compare case-insensitively). */
+function scopeText(shown: string, ctx: AuditContext): string {
+  const scope = shown.toLowerCase();
   const account = ctx.storageAccountScope.toLowerCase();
-  const container = /\/blobservices\/default\/containers\/([^/]+)$/.exec(scope)?.[1];
+  const container = /\/blobServices\/default\/containers\/([^/]+)$/i.exec(shown)?.[1];
   if (scope.startsWith(account) && container !== undefined) return `container ${container}`;
   if (scope === account) return "the whole storage account";
-  if (scope.startsWith(account)) return `${scope.slice(account.length)} of the storage account`;
-  return `${scope} (above the storage account: every container)`;
+  if (scope.startsWith(account)) return `${shown.slice(account.length)} of the storage account`;
+  return `${shown} (above the storage account: every container)`;
 }
