@@ -615,8 +615,16 @@ describe("compareAccess: role assignments above the account", () => {
     const o = deployed(e);
     const reader = "/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
     o.azure!.roleAssignments.push(
-      { scope: "/providers/Microsoft.Management/managementGroups/banenor", roleDefinitionId: reader, principalId: FOREIGN },
-      { scope: "/subscriptions/00000000-0000-0000-0000-000000000000", roleDefinitionId: `/subscriptions/00000000-0000-0000-0000-000000000000${reader}`, principalId: FOREIGN },
+      {
+        scope: "/providers/Microsoft.Management/managementGroups/banenor",
+        roleDefinitionId: reader,
+        principalId: FOREIGN,
+      },
+      {
+        scope: "/subscriptions/00000000-0000-0000-0000-000000000000",
+        roleDefinitionId: `/subscriptions/00000000-0000-0000-0000-000000000000${reader}`,
+        principalId: FOREIGN,
+      },
     );
     expect(compareAccess(e, o).map((f) => [f.severity, f.kind, f.subject, f.message])).toEqual([
       [

@@ -269,7 +269,9 @@ export function judgedAssignment(a: ObservedRoleAssignment, ctx: AuditContext): 
   // Above the account: its resource group and subscription, the tenant root, and management groups (whose
   // place in the hierarchy the scope text does not show; atScope() returns only those above).
   const above =
-    account.startsWith(`${scope}/`) || scope === "" || scope.startsWith("/providers/microsoft.management/managementgroups/");
+    account.startsWith(`${scope}/`) ||
+    scope === "" ||
+    scope.startsWith("/providers/microsoft.management/managementgroups/");
   return above && BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
 }
 
