@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { CANARY_PRIVATE_KEY_SECRET, CanarySettingsSchema } from "./canary";
 import {
   AwsSettingsSchema,
   AzureSettingsSchema,
@@ -10,6 +11,7 @@ import {
 } from "./schema";
 
 export * from "./schema";
+export * from "./canary";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "skyporten-onboarding";
@@ -25,16 +27,17 @@ export const SETTINGS_KEYS = [
   "azure",
   "aws",
   "maskinporten",
+  "canary",
 ] as const;
 
 /**
  * Config keys of the project that hold secrets and are read where they are used (`config.requireSecret`), never
  * into Settings: `pulumi config set --secret skyporten-onboarding:adminPrivateKey < key.pem`.
  */
-export const SECRET_SETTINGS_KEYS = ["adminPrivateKey"] as const;
+export const SECRET_SETTINGS_KEYS = ["adminPrivateKey", CANARY_PRIVATE_KEY_SECRET] as const;
 
 /** Settings given as structured config (a mapping in the stack file; JSON text at run time). */
-const OBJECT_KEYS: ReadonlySet<string> = new Set(["azure", "aws", "maskinporten"]);
+const OBJECT_KEYS: ReadonlySet<string> = new Set(["azure", "aws", "maskinporten", "canary"]);
 /** Top-level settings that are booleans: Pulumi hands every top-level value to the program as text. */
 const BOOLEAN_KEYS: ReadonlySet<string> = new Set(["protectIdentities"]);
 
@@ -111,6 +114,8 @@ function knownKeys(path: readonly PropertyKey[]): readonly string[] | undefined 
       return Object.keys(AwsSettingsSchema.shape);
     case "maskinporten":
       return Object.keys(MaskinportenSettingsSchema.shape);
+    case "canary":
+      return Object.keys(CanarySettingsSchema.shape);
     default:
       return undefined;
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CanarySettingsSchema } from "./canary";
 
 /**
  * Per-stack settings, read once from Pulumi config (Pulumi.<stack>.yaml) at the entry point.
@@ -214,6 +215,8 @@ export const SettingsSchema = z
     azure: AzureSettingsSchema,
     aws: AwsSettingsSchema,
     maskinporten: MaskinportenSettingsSchema.default({ manageScopeAccess: false }),
+    /** The deploy canary (infra/settings/canary.ts). Default: none. */
+    canary: CanarySettingsSchema.optional(),
   })
   // `when: () => true`: the issuer rule runs even when another setting is invalid, so every problem of the stack
   // file comes at once. It then sees unvalidated values, hence the type checks.
