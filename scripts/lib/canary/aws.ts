@@ -130,7 +130,7 @@ export function s3Steps(s3: S3Client, target: AwsTarget, stack: string, key: str
   const opt = () => ({ abortSignal: AbortSignal.timeout(timeoutMs) });
   const insideFix = `the canary's role lacks the access its grant declares on s3://${target.bucket}/${target.prefix} (${target.access}): check the role's policy with npm run audit -- --stack ${stack}, then pulumi up`;
   const wider = (what: string) =>
-    `the role could ${what}: its policy grants more than the manifest declares; run npm run audit -- --stack ${stack}`;
+    `the ${what} was not refused: the role's policy grants more than the manifest declares; run npm run audit -- --stack ${stack}`;
 
   /** Proven when S3 refuses with AccessDenied; a StepError when it succeeds or fails otherwise. */
   async function expectDenied(what: string, run: () => Promise<unknown>): Promise<string> {

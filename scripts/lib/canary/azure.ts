@@ -1,4 +1,5 @@
 import { ClientAssertionCredential } from "@azure/identity";
+import { PAYLOAD_MANAGER_BLOB_API_VERSION } from "../../../infra/settings/gateway";
 import { header, httpRequest, HttpFailure, type HttpOptions, type HttpResponse } from "./http";
 import { retryAfterMs } from "./retry";
 import { StepError } from "./steps";
@@ -12,8 +13,8 @@ import type { AzureTarget } from "./target";
  * name (Bane-NOR/platform-docs, Payload-Manager user guide).
  */
 
-/** The REST version the gateway documents (Bane-NOR/platform-docs, Uploading-files-with-skyporten.md). */
-export const BLOB_API_VERSION = "2025-01-05";
+/** The REST version the gateway documents; the storage account accepts it too. */
+export const BLOB_API_VERSION = PAYLOAD_MANAGER_BLOB_API_VERSION;
 
 export interface AzureEndpoints {
   /** Entra authority host; default https://login.microsoftonline.com. Tests: a local stand-in. */
@@ -61,10 +62,18 @@ export async function entraToken(
     ...(authorityHost === undefined ? {} : { authorityHost, disableInstanceDiscovery: true }),
     ...(opts.http.ca === undefined ? {} : { tlsOptions: { ca: opts.http.ca } }),
   });
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  // MSAL does not stop its own request on abort: the race makes the timeout hold whatever the library does.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new StepError(`Entra ID: no answer within ${opts.http.timeoutMs} ms`, `check that ${authorityHost ?? "https://login.microsoftonline.com"} is reachable from this runner`));
+    }, opts.http.timeoutMs);
+  });
   try {
-    const token = await credential.getToken(`${target.tokenAudience}/.default`, {
-      abortSignal: AbortSignal.timeout(opts.http.timeoutMs),
-    });
+    const token = await Promise.race([credential.getToken(`${target.tokenAudience}/.default`, { abortSignal: abort.signal }), timeout]);
+    if (token === null) throw new StepError("Entra ID answered without a token", "report it: Entra ID's answer is not as documented");
     return token.token;
   } catch (e) {
     if (e instanceof StepError) throw e;
@@ -73,12 +82,13 @@ export async function entraToken(
     const status = (e as { statusCode?: number }).statusCode;
     const statusInText = /\b(429|503)\b/.exec(message)?.[1];
     const first = message.split("\n").find((l) => /AADSTS\d+/.test(l)) ?? message.split("\n")[0]!;
-    const timedOut = e instanceof Error && (e.name === "AbortError" || /abort|timed? ?out/i.test(message));
     throw new StepError(
-      timedOut && code === undefined ? `Entra ID: no answer within ${opts.http.timeoutMs} ms` : `Entra ID: ${first.trim()}`,
+      `Entra ID: ${first.trim()}`,
       entraFix(code, { stack: opts.stack, target }),
       { code, status: status ?? (statusInText === undefined ? undefined : Number(statusInText)) },
     );
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -45,6 +45,9 @@ export const DEFAULT_TIMEOUT_MS = 20_000;
 /** A token closer than this to its expiry is fetched again before use. */
 const TOKEN_MARGIN_SECONDS = 30;
 
+/** The file the outside probes read (a fixed name: tests place one there to model a grant that is too wide). */
+export const CANARY_PROBE_NAME = "skyporten-canary-probe.txt";
+
 /** `skyporten-canary-20261202T070000Z-1a2b3c4d.txt`: unique, and within the gateway's file-name rules ([a-zA-Z0-9.-]). */
 export function canaryFileName(now: Date, random: string): string {
   return `skyporten-canary-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${random}.txt`;
@@ -74,7 +77,8 @@ export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
   const stack = target.stack;
   const random = randomBytes(6).toString("hex");
   const name = canaryFileName(started, random);
-  const probeName = `skyporten-canary-probe-${random}.txt`;
+  // Never written by the canary: a read of it outside the grant must be refused before existence matters.
+  const probeName = CANARY_PROBE_NAME;
   const content = Buffer.from(`Skyporten deploy canary, stack ${stack}, organization ${target.orgNumber}, ${started.toISOString()}, ${random}\n`);
 
   // --- Skyporten ------------------------------------------------------------------------------------------------

@@ -73,20 +73,6 @@ export interface CanaryTarget {
 
 export type TargetResult = { ok: true; target: CanaryTarget } | { ok: false; problems: string[] };
 
-/**
- * The partner gateway of the stack (settings azure.gateway), if any. Token audience default: the storage
- * account's blob endpoint, the audience the gateway routes on (design.md, "The partner gateway").
- */
-export function gatewayOf(settings: Settings): { url: string; tokenAudience: string } | null {
-  // azure.gateway is added to the settings schema separately; read it without depending on its exact type.
-  const gw = (settings.azure as unknown as { gateway?: { url: string; tokenAudience?: string } }).gateway;
-  if (gw === undefined) return null;
-  return {
-    url: gw.url.replace(/\/+$/, ""),
-    tokenAudience: gw.tokenAudience ?? `https://${settings.azure.storageAccountName}.blob.core.windows.net`,
-  };
-}
-
 const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
 
 /** Does the role's policy (the document the program deploys) allow s3:DeleteObject on the prefix? */
@@ -126,7 +112,7 @@ export function canaryTarget(input: {
     problems.push(`the canary organization ${org} has no AWS role on this stack: deploy first (pulumi up)`);
   if (problems.length > 0 || clientId === null) return { ok: false, problems };
 
-  const gateway = gatewayOf(settings);
+  const gateway = settings.azure.gateway ?? null;
   const others = manifest.partners.filter((p) => p.orgNumber !== org && p.status !== "offboarded");
   const azOutside: AzureTarget["outside"] = [];
   const otherContainer = manifest.containers.find((c) => !partner.azure.some((g) => g.container === c.name));
@@ -153,7 +139,7 @@ export function canaryTarget(input: {
     tenantId: settings.azure.tenantId,
     clientId,
     tokenAudience: gateway?.tokenAudience ?? facts.azure!.blobEndpoint,
-    baseUrl: gateway?.url ?? facts.azure!.blobEndpoint,
+    baseUrl: gateway?.url.replace(/\/+$/, "") ?? facts.azure!.blobEndpoint,
     via: gateway === null ? "storage account" : "gateway",
     container: az.container,
     path: az.path,
