@@ -263,7 +263,7 @@ function io(overrides: Partial<CanaryIo> = {}, direct = false): CanaryIo {
       aws: { sts: aws.stsUrl, s3: aws.s3Url },
     },
     http: { timeoutMs: 3000, ca: cert.cert },
-    retry: { budgetMs: 1500, baseDelayMs: 20, maxDelayMs: 200 },
+    retry: { budgetMs: 800, baseDelayMs: 20, maxDelayMs: 200 },
     env: { SKYPORTEN_CANARY_PRIVATE_KEY: privateKeyPem },
     pulumi: () => Promise.reject(new Error("pulumi is not used in these tests")),
     ...overrides,

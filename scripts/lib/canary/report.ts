@@ -46,7 +46,7 @@ const MARK: Record<StepResult["status"], string> = { proven: "ok  ", failed: "FA
 
 export function formatStep(s: StepResult): string[] {
   const width = 24;
-  const head = `  ${MARK[s.status]}  ${s.step.padEnd(width)} ${s.status === "not-run" ? "      " : seconds(s.durationMs).padStart(7)}  ${s.detail}`;
+  const head = `  ${MARK[s.status]}  ${s.step.padEnd(width)} ${s.status === "not-run" ? " ".repeat(7) : seconds(s.durationMs).padStart(7)}  ${s.detail}`;
   const lines = [head];
   const pad = " ".repeat(8);
   if (s.retried !== undefined) lines.push(`${pad}retried ${s.retried.length}x: ${[...new Set(s.retried)].join("; ")}`);
