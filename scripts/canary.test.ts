@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as os from "node:os";
@@ -472,6 +473,20 @@ describe("npm run canary: each step failing names the step, the cloud's error an
     );
     expect(notRunAfter(report, ["aws.outside-prefix", "aws.outside-bucket"])).toBe(true);
     aws.objects.delete(`canary-bucket/nordlys/${CANARY_PROBE_NAME}`);
+  });
+
+  it("a key that is not an RSA private key: named, never echoed", async () => {
+    const { report } = await run({ io: { env: { SKYPORTEN_CANARY_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nbm90LWEta2V5LXdoYXRzb2V2ZXI=\n-----END PRIVATE KEY-----" } } });
+    expect(report.failedSteps).toEqual(["skyporten.token"]);
+    expect(step(report, "skyporten.token").error).toBe("the canary's private key is not an unencrypted RSA private key in PEM format");
+    expect(JSON.stringify(report)).not.toContain("bm90LWEta2V5LXdoYXRzb2V2ZXI");
+  });
+
+  it("a PKCS#1 key (openssl genrsa) is accepted as well", async () => {
+    const pkcs1 = createPrivateKey(privateKeyPem).export({ type: "pkcs1", format: "pem" }).toString();
+    everything.push(`pkcs1 key used: ${pkcs1.length} characters`);
+    const { code } = await run({ io: { env: { SKYPORTEN_CANARY_PRIVATE_KEY: pkcs1 } } });
+    expect(code).toBe(0);
   });
 
   it.each([

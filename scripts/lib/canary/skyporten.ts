@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createPrivateKey, randomUUID } from "node:crypto";
 import { importPKCS8, SignJWT, type CryptoKey } from "jose";
 import { header, httpRequest, HttpFailure, type HttpOptions } from "./http";
 import { retryAfterMs } from "./retry";
@@ -36,14 +36,19 @@ export function grantClaims(input: GrantInput, nowSeconds: number, jti: string):
   };
 }
 
-/** The private key, or a StepError saying what is wrong with it (never echoing it). */
+/**
+ * The private key (PKCS#8, or the PKCS#1 `BEGIN RSA PRIVATE KEY` that older openssl writes), or a StepError saying
+ * what is wrong with it (never echoing it).
+ */
 export async function importCanaryKey(pem: string): Promise<CryptoKey> {
   try {
-    return await importPKCS8(pem.trim(), "RS256");
+    const key = createPrivateKey(pem.trim());
+    if (key.asymmetricKeyType !== "rsa") throw new Error("not RSA");
+    return await importPKCS8(key.export({ type: "pkcs8", format: "pem" }).toString(), "RS256");
   } catch {
     throw new StepError(
-      "the canary's private key is not an RSA private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)",
-      "store the key of the canary's Maskinporten client as PKCS#8 PEM (openssl pkcs8 -topk8 -nocrypt -in key.pem) in the secret",
+      "the canary's private key is not an unencrypted RSA private key in PEM format",
+      "store the key of the canary's Maskinporten client (the pair of the public key registered with its kid) as PEM, unencrypted, in the secret",
     );
   }
 }
