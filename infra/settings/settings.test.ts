@@ -348,7 +348,7 @@ describe("settings errors name the config key and the fix", () => {
     [
       "unknown top-level key",
       (r) => (r.isuer = "x"),
-      "skyporten-onboarding:isuer: unknown setting: remove it or fix the spelling (known settings here: environment, issuer, scope, audience, manifest, protectIdentities, azure, aws, maskinporten, adminPrivateKey)",
+      "skyporten-onboarding:isuer: unknown setting: remove it or fix the spelling (known settings here: environment, issuer, scope, audience, manifest, protectIdentities, azure, aws, maskinporten, canary, adminPrivateKey, canaryPrivateKey)",
     ],
     [
       "unknown nested key",
