@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ManifestSchema, type Manifest } from "../manifest/schema";
 import { canaryGrants, CanarySettingsSchema } from "./canary";
-import { SettingsError } from "./index";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readStackFile, SettingsError } from "./index";
 import { settingsFixture } from "./testFixture";
 
 const CANARY = { orgNumber: "991825827", clientId: "canary-client", keyId: "kid-1" };
@@ -39,6 +42,25 @@ describe("canary settings", () => {
       "skyporten-onboarding:canary.privateKey: unknown setting: remove it or fix the spelling (known settings here: orgNumber, clientId, keyId)",
     ]);
     expect(Object.keys(CanarySettingsSchema.shape)).toEqual(["orgNumber", "clientId", "keyId"]);
+  });
+});
+
+describe("the canary's private key", () => {
+  it("is a secret: in plain text in the stack file it is refused, as a secure value it never reaches the settings", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "canary-settings-"));
+    try {
+      const file = path.join(dir, "Pulumi.x.yaml");
+      fs.writeFileSync(file, "config:\n  skyporten-onboarding:canaryPrivateKey: not-so-secret\n");
+      expect(() => readStackFile("x", dir, file)).toThrow(
+        "skyporten-onboarding:canaryPrivateKey is stored in plain text; remove it and set it with pulumi config set --secret skyporten-onboarding:canaryPrivateKey",
+      );
+      fs.writeFileSync(file, "config:\n  skyporten-onboarding:canaryPrivateKey:\n    secure: v1:AAAA\n");
+      const read = readStackFile("x", dir, file);
+      expect(read.secretKeys).toEqual(["skyporten-onboarding:canaryPrivateKey"]);
+      expect(read.settings).toEqual({});
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
