@@ -13,6 +13,7 @@ import type { SkyportenStandIn } from "./lib/canary/testing/skyportenStandIn";
 import {
   ACCOUNT_AUDIENCE,
   AZ_CLIENT,
+  AZ_OID,
   CLIENT_ID,
   KEY_ID,
   NEIGHBOUR_ORG,
@@ -307,6 +308,35 @@ describe("npm run canary: each step failing names the step, the cloud's error an
     expect(report.failedSteps).toEqual(["azure.outside-container"]);
     expect(step(report, "azure.outside-container").error).toBe("HTTP 404 BlobNotFound: The specified blob does not exist.");
     expect(step(report, "azure.outside-container").fix).toMatch(/^answered 404 instead of refusing with 403: the identity could look inside/);
+  });
+
+  it("a refusal after the write: the read fails inside the grant, and the written file is still cleaned up", async () => {
+    gateway.grants = { [AZ_OID]: [{ container: "outbound", path: "skyporten-canary", access: "write" }] };
+    const { report } = await run();
+    expect(report.failedSteps).toEqual(["azure.read"]);
+    expect(step(report, "azure.read").error).toBe(
+      "HTTP 403 AuthorizationPermissionMismatch: This request is not authorized to perform this operation using this permission.",
+    );
+    expect(notRunAfter(report, ["azure.list", "azure.delete", "azure.outside-container", "azure.outside-path"])).toBe(true);
+    const name = /^wrote (outbound\/skyporten-canary\/\S+)/.exec(step(report, "azure.write").detail)![1]!;
+    expect(report.notices).toContain(`cleanup: deleted ${name} after the failure`);
+    expect(gateway.log.at(-1)).toBe(`DELETE ${name} forwarded`);
+  });
+
+  it("an AWS role wider than declared: the read under the neighbour's prefix is not refused", async () => {
+    aws.roles = aws.roles.map((r) => ({ ...r, grants: [...r.grants, { bucket: "canary-bucket", prefix: "nordlys/", access: "read" as const }] }));
+    aws.objects.set(`canary-bucket/nordlys/${CANARY_PROBE_NAME}`, Buffer.from("neighbour"));
+    try {
+      const { report } = await run();
+      expect(report.failedSteps).toEqual(["aws.outside-prefix"]);
+      expect(step(report, "aws.outside-prefix")).toMatchObject({
+        error: `unexpected success: the read in s3://canary-bucket/nordlys/ (a sibling prefix (organization ${NEIGHBOUR_ORG}'s)) must be refused with AccessDenied`,
+        fix: `the read in s3://canary-bucket/nordlys/ (a sibling prefix (organization ${NEIGHBOUR_ORG}'s)) was not refused: the role's policy grants more than the manifest declares; run npm run audit -- --stack test`,
+      });
+      expect(step(report, "aws.outside-bucket").status).toBe("not-run");
+    } finally {
+      aws.objects.delete(`canary-bucket/nordlys/${CANARY_PROBE_NAME}`);
+    }
   });
 
   it("AWS grants more than declared: a delete the policy does not grant succeeds, and the chain stops there", async () => {
