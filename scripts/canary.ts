@@ -140,10 +140,11 @@ export async function canary(argv: string[], io: CanaryIo = {}): Promise<number>
     throw notConfigured([...loaded.errors.map(formatProblem), `${manifestFile}: the manifest is invalid`].join("\n"));
 
   let outputs: Record<string, PartnerOutputEntry>;
-  const outputsSource = values.outputs ?? `pulumi stack output ${stackArgs.join(" ")} --json`;
+  // `pulumi stack output` takes no --config-file (the outputs are the stack's, whatever file its config came from).
+  const outputsSource = values.outputs ?? `pulumi stack output --stack ${stack} --json`;
   try {
     const text =
-      values.outputs !== undefined ? fs.readFileSync(values.outputs, "utf8") : await pulumi(["stack", "output", ...stackArgs, "--json"]);
+      values.outputs !== undefined ? fs.readFileSync(values.outputs, "utf8") : await pulumi(["stack", "output", "--stack", stack, "--json"]);
     outputs = parseStackOutputs(text, outputsSource);
   } catch (e) {
     if (e instanceof OutputsError) throw notConfigured(e.message);

@@ -111,7 +111,7 @@ export async function startEntraStandIn(cert: TestCertificate, tenantId: string,
     try {
       await jwtVerify(assertion, createRemoteJWKSet(new URL(identity.jwksUrl)), { algorithms: ["RS256"] });
     } catch {
-      return entraError(700027, "Client assertion failed signature validation.");
+      return entraError(700027, "Client assertion contains an invalid signature.");
     }
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!aud.includes(identity.audience))
