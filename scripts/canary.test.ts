@@ -432,6 +432,18 @@ describe("npm run canary: not configured (exit 2)", () => {
     expect(calls).toEqual([["config", "get", "skyporten-onboarding:canaryPrivateKey", "--stack", "test", "--config-file", stack]]);
   });
 
+  it("no --outputs: the outputs come from pulumi stack output", async () => {
+    const calls: string[][] = [];
+    const pulumi = (args: string[]) => {
+      calls.push(args);
+      return Promise.resolve(fs.readFileSync(outputsFile, "utf8"));
+    };
+    const json = path.join(dir, "pulumi-outputs-run.json");
+    expect(await canary(["--stack", "test", "--config-file", gatewayStack, "--manifest", manifestFile, "--json", json], io({ pulumi }))).toBe(0);
+    everything.push(fs.readFileSync(json, "utf8"));
+    expect(calls).toEqual([["stack", "output", "--stack", "test", "--json"]]);
+  });
+
   it("no outputs: asks pulumi, and says how to pass them when that fails", async () => {
     await expectExit2(
       canary(["--stack", "test", "--config-file", gatewayStack, "--manifest", manifestFile], io()),
