@@ -3,7 +3,7 @@ import { decodeJwt, type CryptoKey } from "jose";
 import type { Manifest } from "../../../infra/manifest/schema";
 import type { PartnerOutputEntry } from "../../../infra/partnerFacts";
 import type { Settings } from "../../../infra/settings/schema";
-import { decodeToken, explainToken, verifySignature, type Check } from "../explain";
+import { decodeToken, explainToken, UnreadableToken, verifySignature, type Check, type DecodedToken } from "../explain";
 import { assumeRole, s3Client, s3Steps, type AwsEndpoints } from "./aws";
 import { blobSteps, entraToken, outsideProbe, type AzureEndpoints, type BlobCall } from "./azure";
 import type { HttpOptions } from "./http";
@@ -45,7 +45,10 @@ export const DEFAULT_TIMEOUT_MS = 20_000;
 /** A token closer than this to its expiry is fetched again before use. */
 const TOKEN_MARGIN_SECONDS = 30;
 
-/** The file the outside probes read (a fixed name: tests place one there to model a grant that is too wide). */
+/**
+ * The file the outside probes read. The canary never writes it: outside its grant the read must be refused before
+ * existence matters. A fixed name, so tests can place one there to model a grant that is too wide.
+ */
 export const CANARY_PROBE_NAME = "skyporten-canary-probe.txt";
 
 /** `skyporten-canary-20261202T070000Z-1a2b3c4d.txt`: unique, and within the gateway's file-name rules ([a-zA-Z0-9.-]). */
@@ -53,9 +56,11 @@ export function canaryFileName(now: Date, random: string): string {
   return `skyporten-canary-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${random}.txt`;
 }
 
+/** The failed checks, each once: explain repeats the shared checks under every exchange. */
 function failedChecks(checks: Check[]): Check[] {
-  const seen = new Set<string>();
-  return checks.filter((c) => !c.ok && !seen.has(`${c.name}:${c.reason}`) && seen.add(`${c.name}:${c.reason}`) !== undefined);
+  const byKey = new Map<string, Check>();
+  for (const c of checks) if (!c.ok && !byKey.has(`${c.name}:${c.reason}`)) byKey.set(`${c.name}:${c.reason}`, c);
+  return [...byKey.values()];
 }
 
 export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
@@ -77,8 +82,6 @@ export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
   const stack = target.stack;
   const random = randomBytes(6).toString("hex");
   const name = canaryFileName(started, random);
-  // Never written by the canary: a read of it outside the grant must be refused before existence matters.
-  const probeName = CANARY_PROBE_NAME;
   const content = Buffer.from(`Skyporten deploy canary, stack ${stack}, organization ${target.orgNumber}, ${started.toISOString()}, ${random}\n`);
 
   // --- Skyporten ------------------------------------------------------------------------------------------------
@@ -111,7 +114,13 @@ export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
   if (steps[0]!.status === "proven") {
     steps.push(
       await runStep(ctx, "skyporten.check", "skyporten", "the token checked with explain's checks", async () => {
-        const decoded = decodeToken(token!);
+        let decoded: DecodedToken;
+        try {
+          decoded = decodeToken(token!);
+        } catch (e) {
+          if (!(e instanceof UnreadableToken)) throw e;
+          throw new StepError(`Skyporten's access token is unreadable: ${e.message}`, `check that ${sky.tokenEndpoint} is Skyporten's token endpoint`);
+        }
         const signature = await verifySignature(decoded, {
           discoveryUrl: ep.discovery ?? sky.discoveryUrl,
           issuer: sky.issuer,
@@ -134,7 +143,7 @@ export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
             bad.map((c) => c.fix).filter((f): f is string => f !== undefined).join("; ") || "see npm run explain",
           );
         }
-        return `iss, sub, aud, expiry and signature as this stack trusts them (${signature.ok ? signature.detail : ""})`;
+        return `iss, sub, aud and expiry as this stack trusts them; ${signature.detail}`;
       }),
     );
   }
@@ -178,7 +187,7 @@ export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
         return r;
       },
     };
-    az.outside.forEach((p) => (run[`azure.outside-${p.kind}`] = () => outsideProbe(call!, az, p, stack, probeName)));
+    az.outside.forEach((p) => (run[`azure.outside-${p.kind}`] = () => outsideProbe(call!, az, p, stack, CANARY_PROBE_NAME)));
     await runChain(ctx, steps, "azure", azureSteps, run);
     if (written && !deleted && call !== undefined) {
       try {
@@ -226,7 +235,7 @@ export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
         "aws.list": () => s3!.list(),
         "aws.delete": () => s3!.delete(),
       };
-      aw.outside.forEach((p) => (run[`aws.outside-${p.kind}`] = () => s3!.outside(p, probeName)));
+      aw.outside.forEach((p) => (run[`aws.outside-${p.kind}`] = () => s3!.outside(p, CANARY_PROBE_NAME)));
       try {
         await runChain(ctx, steps, "aws", awsSteps, run);
       } finally {
