@@ -14,6 +14,7 @@ import { OutputsError, parseStackOutputs, type PartnerOutputEntry } from "../inf
 import {
   CANARY_PRIVATE_KEY_ENV,
   CANARY_PRIVATE_KEY_SECRET,
+  PLATFORM_SCOPE,
   PROJECT,
   readStackFile,
   SettingsError,
@@ -51,9 +52,9 @@ Settings (Pulumi.<stack>.yaml; optional: without them the command exits 2):
     orgNumber: "<9 digits>"   the platform's own organization: an active partner entry of the manifest with an
                               Azure path grant it can write (read-write proves the most) and, when aws.enabled,
                               an S3 prefix it can write
-    clientId: <client id>     the canary's Maskinporten client (with the scope ${"banenor:payloadmanager.storage"})
+    clientId: <client id>     the canary's Maskinporten client (with the scope ${PLATFORM_SCOPE})
     keyId: <kid>              the kid of that client's key registered at Digdir
-  The private key (PKCS#8 PEM), one of:
+  The private key (RSA, PEM: PKCS#8 or PKCS#1, unencrypted), one of:
     the environment variable ${CANARY_PRIVATE_KEY_ENV} (CI)
     pulumi config set --secret ${PROJECT}:${CANARY_PRIVATE_KEY_SECRET} < key.pem   (read with pulumi config get)
 
