@@ -17,12 +17,16 @@ const files = fs
 const text = (file: string) => fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
 
 interface Step {
+  name?: string;
+  env?: Record<string, string>;
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
 }
 interface Job {
   uses?: string;
+  strategy?: { matrix: Record<string, unknown> };
   needs?: string | string[];
   if?: string;
   environment?: string;
@@ -45,7 +49,7 @@ beforeAll(async () => {
 
 describe("workflows", () => {
   it("are the expected set", () => {
-    expect(files).toEqual(["audit.yml", "deploy.yml", "pull-request-comment.yml", "pull-request-preview.yml", "pull-request.yml", "pulumi-up.yml"]);
+    expect(files).toEqual(["audit.yml", "canary.yml", "deploy.yml", "pull-request-comment.yml", "pull-request-preview.yml", "pull-request.yml", "pulumi-up.yml"]);
   });
 
   it.each(files)("%s passes actionlint with no finding", (file) => {
@@ -113,7 +117,7 @@ describe("workflows", () => {
     expect(d.on).toEqual({ push: { branches: ["main"] }, workflow_dispatch: null });
     expect(d.jobs.test!.uses).toBe("./.github/workflows/pulumi-up.yml");
     expect(d.jobs.prod!.needs).toBe("test");
-    expect([d.jobs.test!.with, d.jobs.prod!.with]).toEqual([{ stack: "test" }, { stack: "prod" }]);
+    expect([d.jobs.test!.with!.stack, d.jobs.prod!.with!.stack]).toEqual(["test", "prod"]);
     const up = workflow("pulumi-up.yml").jobs.up!;
     expect(up.environment).toBe("${{ inputs.stack }}");
     expect(up.concurrency).toEqual({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
@@ -136,5 +140,38 @@ describe("workflows", () => {
     expect(script).toContain('state: "closed"');
     expect(script).toContain("report.unreadable.length > 0");
     expect(text("audit.yml")).not.toMatch(/client-secret|aws-access-key-id|aws-secret-access-key|creds:/);
+  });
+
+  it("deploy canary: after pulumi up in the same job (a failure fails it, on test that blocks prod); required on test, when configured on prod", () => {
+    const d = workflow("deploy.yml");
+    expect([d.jobs.test!.with, d.jobs.prod!.with]).toEqual([{ stack: "test", "canary-required": true }, { stack: "prod" }]);
+    const steps = workflow("pulumi-up.yml").jobs.up!.steps!;
+    const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") === true);
+    const canary = steps.findIndex((s) => s.name === "Deploy canary");
+    expect(canary).toBe(up + 1);
+    const step = steps[canary]!;
+    expect(step.if).toBeUndefined();
+    expect(step.env).toEqual({
+      STACK: "${{ inputs.stack }}",
+      CANARY_REQUIRED: "${{ inputs.canary-required }}",
+      SKYPORTEN_CANARY_PRIVATE_KEY: "${{ secrets.SKYPORTEN_CANARY_PRIVATE_KEY }}",
+    });
+    expect(step.run).toContain('if [ "$CANARY_REQUIRED" != "true" ]; then flags+=(--if-configured); fi');
+    expect(step.run).toContain('npm run --silent canary -- --stack "$STACK" --json "$RUNNER_TEMP/canary-$STACK.json" "${flags[@]}"');
+    expect(steps[canary + 1]!.if).toBe("always()");
+  });
+
+  it("deploy canary, daily: both stacks, no required reviewers to wait for, no deploy credentials, never cancels a deployment", () => {
+    const c = workflow("canary.yml");
+    expect(c.on).toEqual({ schedule: [{ cron: "17 5 * * *" }], workflow_dispatch: null });
+    const job = c.jobs.canary!;
+    expect(job.strategy!.matrix).toEqual({ stack: ["test", "prod"] });
+    expect(job.environment).toBe("${{ matrix.stack }}-canary");
+    expect(job.concurrency).toEqual({ group: "canary-${{ matrix.stack }}", "cancel-in-progress": false });
+    const canary = job.steps!.find((s) => s.name === "Deploy canary")!;
+    expect(canary.env!.CANARY_REQUIRED).toBe("${{ matrix.stack == 'test' }}");
+    expect(canary.run).toContain('npm run --silent canary -- --stack "$STACK"');
+    // The canary is a partner: it needs its own key and the outputs, never the platform's deploy identity.
+    expect(text("canary.yml")).not.toMatch(/ARM_CLIENT_ID|secrets\.AZURE_CLIENT_ID|secrets\.AWS_ROLE_ARN|command: up|client-secret|aws-secret-access-key/);
   });
 });

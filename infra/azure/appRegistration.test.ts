@@ -222,7 +222,7 @@ describe("stack outputs and handover", () => {
     expect(outputs["917422575"]?.azure).toMatchObject({
       clientId: appClientId("917422575"),
       principalId: spObjectId("917422575"),
-      tenantId: ZERO,
+      tenantId: run.settings.azure.tenantId,
       identityResourceId: `/applications/${appObjectId("917422575")}`,
     });
   });
