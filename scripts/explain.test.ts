@@ -71,7 +71,7 @@ describe("npm run explain", () => {
     expect(outLines()).toEqual(
       expect.arrayContaining([
         "Judged as organization 917422575: Entur AS (active) in stacks/test.yaml, stack test",
-        "Azure: exchange for identity id-skyporten-test-917422575 in tenant 00000000-0000-0000-0000-000000000000 would succeed",
+        "Azure: exchange for identity id-skyporten-test-917422575 in tenant 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6 would succeed",
         "AWS: exchange for role arn:aws:iam::000000000000:role/skyporten/skyporten-test-917422575 would succeed",
         "Result: every exchange this organization is provisioned for would succeed (Azure, AWS)",
       ]),

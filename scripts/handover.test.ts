@@ -44,10 +44,10 @@ function enturOutputs(patch: (e: Record<string, unknown>) => void = () => undefi
     azure: {
       clientId: "6f1e2d3c-1111-4222-8333-444455556666",
       principalId: "0bad0bad-1111-4222-8333-444455556666",
-      tenantId: "00000000-0000-0000-0000-000000000000",
-      storageAccount: "stskyportentest",
-      blobEndpoint: "https://stskyportentest.blob.core.windows.net",
-      dfsEndpoint: "https://stskyportentest.dfs.core.windows.net",
+      tenantId: "6ee535f2-3064-4ac9-81d8-4ceb2ff790c6",
+      storageAccount: "bnplmextnwesttest",
+      blobEndpoint: "https://bnplmextnwesttest.blob.core.windows.net",
+      dfsEndpoint: "https://bnplmextnwesttest.dfs.core.windows.net",
       grants: [{ container: "entur-exchange", access: "read-write" }],
     },
     aws: {
@@ -135,7 +135,7 @@ describe("npm run handover", () => {
     expect(await run("--org", "917422575", "--outputs", enturOutputs())).toBe(0);
     expect(out()).toContain("| Client id (log in with this) | `6f1e2d3c-1111-4222-8333-444455556666` |");
     expect(out()).toContain(
-      "az login --service-principal -u 6f1e2d3c-1111-4222-8333-444455556666 -t 00000000-0000-0000-0000-000000000000",
+      "az login --service-principal -u 6f1e2d3c-1111-4222-8333-444455556666 -t 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6",
     );
     expect(out()).not.toContain("0bad0bad-1111-4222-8333-444455556666");
   });

@@ -13,7 +13,7 @@ import { roleAssignmentName } from "./platform";
 type Res = PlanJson["resources"][number];
 const SUB = "00000000-0000-0000-0000-000000000000";
 const RG = { test: "rg-skyporten-test", prod: "rg-skyporten-prod" };
-const ACCOUNT = { test: "stskyportentest", prod: "stskyportenprod" };
+const ACCOUNT = { test: "bnplmextnwesttest", prod: "bnplmextnwestprod" };
 const READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
 const SCOPE = "banenor:payloadmanager.storage";
@@ -93,7 +93,7 @@ describe("managed identity", () => {
     expect(id.inputs).toEqual({
       resourceName: "id-skyporten-test-917422575",
       resourceGroupName: "rg-skyporten-test",
-      location: "norwayeast",
+      location: "norwaywest",
       tags: {
         "managed-by": "skyporten-onboarding",
         environment: "test",

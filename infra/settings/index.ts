@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { GatewaySettingsSchema } from "./gateway";
 import {
   AwsSettingsSchema,
   AzureSettingsSchema,
@@ -10,6 +11,7 @@ import {
 } from "./schema";
 
 export * from "./schema";
+export * from "./gateway";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "skyporten-onboarding";
@@ -103,6 +105,7 @@ function hasPath(raw: unknown, path: readonly PropertyKey[]): boolean {
 /** Known keys at a level of the settings, for the unknown-key hint. */
 function knownKeys(path: readonly PropertyKey[]): readonly string[] | undefined {
   if (path.length === 0) return [...SETTINGS_KEYS, ...SECRET_SETTINGS_KEYS];
+  if (path.length === 2 && path[0] === "azure" && path[1] === "gateway") return Object.keys(GatewaySettingsSchema.shape);
   if (path.length !== 1) return undefined;
   switch (path[0]) {
     case "azure":
@@ -119,10 +122,16 @@ function knownKeys(path: readonly PropertyKey[]): readonly string[] | undefined 
 /**
  * Parse raw config values (already decoded, see decodeConfigValue) into Settings. Every problem names the config
  * key (`skyporten-onboarding:azure.tenantId`) and the fix; all problems are reported at once.
+ *
+ * `stack` is the stack's name: without a `manifest` setting the manifest is stacks/<stack>.yaml, so a third stack
+ * (Pulumi.dev.yaml with environment: test) reads its own manifest, not the test stack's. Without it the manifest
+ * defaults to stacks/<environment>.yaml.
  */
-export function parseSettings(raw: Record<string, unknown>, source: string): Settings {
+export function parseSettings(raw: Record<string, unknown>, source: string, stack?: string): Settings {
   const result = SettingsSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) {
+    return stack === undefined || raw.manifest !== undefined ? result.data : { ...result.data, manifest: `stacks/${stack}.yaml` };
+  }
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       const known = knownKeys(issue.path);
@@ -232,5 +241,5 @@ export function listStacks(projectDir = process.cwd()): string[] {
 
 /** Settings of a stack from its stack file (offline tools). */
 export function stackSettings(stack: string, projectDir = process.cwd(), configFile?: string): Settings {
-  return parseSettings(readStackFile(stack, projectDir, configFile).settings, configFile ?? `Pulumi.${stack}.yaml`);
+  return parseSettings(readStackFile(stack, projectDir, configFile).settings, configFile ?? `Pulumi.${stack}.yaml`, stack);
 }

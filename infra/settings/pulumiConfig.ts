@@ -13,7 +13,7 @@ import type { Settings } from "./schema";
 export function readSettingsFromConfig(): Settings {
   const source = `stack ${pulumi.getStack()} (Pulumi.${pulumi.getStack()}.yaml)`;
   try {
-    return parseSettings(settingsFromConfig(pulumi.runtime.allConfig()), source);
+    return parseSettings(settingsFromConfig(pulumi.runtime.allConfig()), source, pulumi.getStack());
   } catch (e) {
     if (e instanceof SettingsError) throw new pulumi.RunError(e.message);
     throw e;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { gatewayProblems, GatewaySettingsSchema, withGatewayDefaults } from "./gateway";
 
 /**
  * Per-stack settings, read once from Pulumi config (Pulumi.<stack>.yaml) at the entry point.
@@ -108,6 +109,8 @@ export const AzureSettingsSchema = z.strictObject(
     identityKind: z
       .enum(IDENTITY_KINDS, { error: `azure.identityKind must be one of ${IDENTITY_KINDS.map((k) => `"${k}"`).join(", ")}` })
       .default("managed-identity"),
+    /** The partner gateway in front of the storage account (./gateway.ts). Default: none, partners call the account. */
+    gateway: GatewaySettingsSchema.optional(),
   },
   typeError(
     "azure must be a mapping with tenantId, subscriptionId, resourceGroupName and storageAccountName",
@@ -205,7 +208,10 @@ export const SettingsSchema = z
         /^https:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/,
         "audience must be an https URL under the platform's own domain, e.g. https://skyporten.example.no",
       ),
-    /** Manifest path relative to the project. Default: stacks/<environment>.yaml. */
+    /**
+     * Manifest path relative to the project. Default: stacks/<stack name>.yaml (parseSettings knows the stack), so a
+     * `dev` stack with environment test reads stacks/dev.yaml; stacks/<environment>.yaml when the stack is unknown.
+     */
     manifest: z
       .string({ error: "manifest must be a file path relative to the project, e.g. stacks/test.yaml" })
       .optional(),
@@ -219,7 +225,7 @@ export const SettingsSchema = z
   // file comes at once. It then sees unvalidated values, hence the type checks.
   .superRefine(
     (s, ctx) => {
-      const v = ctx.value as { environment?: unknown; issuer?: unknown; maskinporten?: unknown };
+      const v = ctx.value as { environment?: unknown; issuer?: unknown; maskinporten?: unknown; azure?: unknown };
       const environment = ENVIRONMENTS.find((e) => e === v.environment);
       if (environment !== undefined && typeof v.issuer === "string") {
         const problem = issuerProblem(environment, v.issuer);
@@ -228,6 +234,7 @@ export const SettingsSchema = z
       const mp = (
         typeof v.maskinporten === "object" && v.maskinporten !== null ? v.maskinporten : {}
       ) as Partial<typeof s.maskinporten>;
+      for (const p of gatewayProblems(v.azure)) ctx.addIssue({ code: "custom", ...p });
       if (mp.manageScopeAccess === true && (mp.adminClientId === undefined || mp.adminKeyId === undefined)) {
         ctx.addIssue({
           code: "custom",
@@ -243,6 +250,7 @@ export const SettingsSchema = z
     ...s,
     manifest: s.manifest ?? `stacks/${s.environment}.yaml`,
     protectIdentities: s.protectIdentities ?? s.environment === "prod",
+    azure: withGatewayDefaults(s.azure),
     maskinporten: {
       ...s.maskinporten,
       apiBaseUrl: s.maskinporten.apiBaseUrl ?? SELF_SERVICE_API[s.environment],

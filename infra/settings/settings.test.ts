@@ -43,6 +43,15 @@ function problemsOf(raw: Record<string, unknown>): string[] {
 const testRaw = (): Record<string, unknown> => structuredClone(readStackFile("test").settings);
 
 const ZERO = "00000000-0000-0000-0000-000000000000";
+/** Bane NOR's tenant id, public in Bane-NOR/platform-docs (Uploading-files-with-skyporten.md). */
+const BANE_NOR_TENANT = "6ee535f2-3064-4ac9-81d8-4ceb2ff790c6";
+/** The payload manager's published gateway rules (File-and-blob-restrictions.md), written out here. */
+const PAYLOAD_MANAGER_DEFAULT_RULES = {
+  retentionDays: 8,
+  maxRequestMegabytes: 100,
+  fileNameCharacters: "[a-zA-Z0-9.-]",
+  allowedFileTypes: ["txt", "csv", "log", "json", "xml", "md", "jpg", "jpeg", "png", "gif", "bmp", "tiff", "webp", "mp3", "wav", "mp4", "avi", "mov", "flac", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "tar", "gz", "rar", "html", "css", "js", "py", "cs", "vp0", "vspe", "kmm", "kmm2", "hdr"],
+};
 
 describe("the sample stack files", () => {
   it("Pulumi.test.yaml parses to exact settings", () => {
@@ -54,13 +63,18 @@ describe("the sample stack files", () => {
       manifest: "stacks/test.yaml",
       protectIdentities: false,
       azure: {
-        tenantId: ZERO,
+        tenantId: BANE_NOR_TENANT,
         subscriptionId: ZERO,
         resourceGroupName: "rg-skyporten-test",
-        storageAccountName: "stskyportentest",
-        location: "norwayeast",
+        storageAccountName: "bnplmextnwesttest",
+        location: "norwaywest",
         groupOwners: [ZERO],
         identityKind: "managed-identity",
+        gateway: {
+          url: "https://test.api.apps.banenor.no/payload-manager/v1",
+          tokenAudience: "https://bnplmextnwesttest.blob.core.windows.net",
+          ...PAYLOAD_MANAGER_DEFAULT_RULES,
+        },
       },
       aws: {
         enabled: true,
@@ -89,13 +103,18 @@ describe("the sample stack files", () => {
       manifest: "stacks/prod.yaml",
       protectIdentities: true,
       azure: {
-        tenantId: ZERO,
+        tenantId: BANE_NOR_TENANT,
         subscriptionId: ZERO,
         resourceGroupName: "rg-skyporten-prod",
-        storageAccountName: "stskyportenprod",
-        location: "norwayeast",
+        storageAccountName: "bnplmextnwestprod",
+        location: "norwaywest",
         groupOwners: [ZERO],
         identityKind: "managed-identity",
+        gateway: {
+          url: "https://api.banenor.no/payload-manager/v1",
+          tokenAudience: "https://bnplmextnwestprod.blob.core.windows.net",
+          ...PAYLOAD_MANAGER_DEFAULT_RULES,
+        },
       },
       aws: {
         enabled: true,
@@ -123,7 +142,7 @@ describe("the sample stack files", () => {
     const { config, secretKeys } = readStackFile("test");
     expect(secretKeys).toEqual([]);
     expect(config["skyporten-onboarding:issuer"]).toBe("https://test.sky.maskinporten.no");
-    expect(config["azure-native:location"]).toBe("norwayeast");
+    expect(config["azure-native:location"]).toBe("norwaywest");
     expect(JSON.parse(config["skyporten-onboarding:aws"]!)).toEqual({
       enabled: true,
       region: "eu-north-1",
@@ -334,7 +353,7 @@ describe("settings errors name the config key and the fix", () => {
     [
       "unknown nested key",
       (r) => (azure(r).tenant = ZERO),
-      "skyporten-onboarding:azure.tenant: unknown setting: remove it or fix the spelling (known settings here: tenantId, subscriptionId, resourceGroupName, storageAccountName, location, groupOwners, identityKind)",
+      "skyporten-onboarding:azure.tenant: unknown setting: remove it or fix the spelling (known settings here: tenantId, subscriptionId, resourceGroupName, storageAccountName, location, groupOwners, identityKind, gateway)",
     ],
   ])("%s", (_name, mutate, problem) => {
     expect(set(mutate)).toEqual([problem]);
@@ -451,7 +470,8 @@ describe("readStackFile", () => {
     expect(file.config["skyporten-onboarding:adminPrivateKey"]).toBe(SECRET_PLACEHOLDER);
     expect(file.config["aws:secretKey"]).toBe("[secret]");
     expect(Object.keys(file.settings)).not.toContain("adminPrivateKey");
-    expect(stackSettings("secret", dir)).toEqual(stackSettings("test"));
+    // The same settings; only the manifest follows the stack's name.
+    expect(stackSettings("secret", dir)).toEqual({ ...stackSettings("test"), manifest: "stacks/secret.yaml" });
   });
 
   it("refuses a private key stored in plain text", () => {

@@ -142,7 +142,7 @@ describe("explainToken", () => {
     expect(e.orgNumber).toBe(ENTUR);
     expect(e.partner).toEqual({ orgNumber: ENTUR, name: "Entur AS", status: "active" });
     expect(e.exchanges.map((x) => [x.cloud, x.target, x.ok])).toEqual([
-      ["azure", "identity id-skyporten-test-917422575 in tenant 00000000-0000-0000-0000-000000000000", true],
+      ["azure", "identity id-skyporten-test-917422575 in tenant 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6", true],
       ["aws", "role arn:aws:iam::000000000000:role/skyporten/skyporten-test-917422575", true],
     ]);
     expect(e.exchanges[0]!.checks.map((c) => `${c.name}: ${c.detail}`)).toEqual([
@@ -241,7 +241,7 @@ describe("explainToken", () => {
     expect(e.ok).toBe(false);
     expect(e.partner).toBeNull();
     expect(e.exchanges.map((x) => x.target)).toEqual([
-      "an identity in tenant 00000000-0000-0000-0000-000000000000",
+      "an identity in tenant 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6",
       "a role in account 000000000000",
     ]);
     expect(failures(e)).toEqual([
