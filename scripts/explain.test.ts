@@ -73,7 +73,8 @@ describe("npm run explain", () => {
         "Judged as organization 917422575: Entur AS (active) in stacks/test.yaml, stack test",
         "Azure: exchange for identity id-skyporten-test-917422575 in tenant 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6 would succeed",
         "AWS: exchange for role arn:aws:iam::000000000000:role/skyporten/skyporten-test-917422575 would succeed",
-        "Result: every exchange this organization is provisioned for would succeed (Azure, AWS)",
+        "Signature: NOT checked",
+        "Result: the claims are right: every exchange this organization is provisioned for would succeed (Azure, AWS) IF the signature is genuine. The signature was NOT checked (run with --verify to check it against the issuer's published keys)",
       ]),
     );
     expect(stderr).toEqual([]);
@@ -86,7 +87,7 @@ describe("npm run explain", () => {
       await explain(["--stack", "test", "--token", "-"], { stdin: Readable.from([`Bearer ${raw}\n`]) }),
     ).toBe(0);
     expect(outLines()).toContain(
-      "Result: every exchange this organization is provisioned for would succeed (Azure)",
+      "Result: the claims are right: every exchange this organization is provisioned for would succeed (Azure) IF the signature is genuine. The signature was NOT checked (run with --verify to check it against the issuer's published keys)",
     );
   });
 
@@ -96,7 +97,7 @@ describe("npm run explain", () => {
       NORDLYS,
       { iss: `${TEST_ISSUER}/` },
       'FAIL  issuer    iss "https://test.sky.maskinporten.no/" has a trailing slash; this stack trusts "https://test.sky.maskinporten.no" exactly (Skyporten\'s issuer has none)',
-      "error: AADSTS70021: No matching federated identity record found for presented assertion",
+      "error: AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://test.sky.maskinporten.no/'",
     ],
     [
       "plain Maskinporten issuer",
@@ -110,7 +111,7 @@ describe("npm run explain", () => {
       NORDLYS,
       { iss: "https://sky.maskinporten.dev/" },
       'FAIL  issuer    iss "https://sky.maskinporten.dev/" is the outdated Skyporten development issuer; this stack trusts "https://test.sky.maskinporten.no"',
-      "error: AADSTS70021: No matching federated identity record found for presented assertion",
+      "error: AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://sky.maskinporten.dev/'",
     ],
     [
       "subject without scope",
@@ -188,9 +189,7 @@ describe("npm run explain", () => {
     expect(lines).toContain(
       "FAIL  signature the signature does not verify with the issuer's key: the token was altered or not issued by this issuer",
     );
-    expect(lines).toContain(
-      "error: invalid_client: Entra ID cannot verify the assertion's signature with the issuer's keys",
-    );
+    expect(lines).toContain("error: AADSTS700027: Client assertion contains an invalid signature");
     expect(lines).toContain("error: InvalidIdentityToken: the token's signature could not be verified");
   });
 
