@@ -161,7 +161,6 @@ describe("time claims no token carries", () => {
 });
 
 /** Characters that must never reach a terminal raw (see terminalText.ts). */
-
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
 
 describe("control characters in claims", () => {
