@@ -3,6 +3,7 @@ import { FIXTURE_TENANT, settingsFixture } from "../../infra/settings/testFixtur
 import type { Partner } from "../../infra/manifest/schema";
 import { partnerFacts } from "../../infra/partnerFacts";
 import { handoverJson, handoverMarkdown, troubleshootingRows, type HandoverMeta } from "./handover";
+import { tokenExamples } from "./handoverExamples";
 
 const TENANT = FIXTURE_TENANT;
 const CLIENT_ID = "0a1b2c3d-0000-4000-8000-000000000001";
@@ -227,6 +228,13 @@ describe("handoverJson", () => {
       manifest: "stacks/test.yaml",
       outputs: null,
       partner: facts,
+      examples: { token: tokenExamples(facts.tokenRequest), gateway: null },
     });
+    expect(handoverJson(facts, offline).examples.token.map((x) => x.title)).toEqual([
+      "Shell (openssl + curl + jq)",
+      "Node.js (jose)",
+      "Python (jwcrypto + requests, as in Digdir's Skyporten example)",
+      ".NET (Microsoft.IdentityModel.JsonWebTokens)",
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import {
   PARTNER_ENV,
   TOKEN_FILE,
   tokenExamples,
+  type Example,
 } from "./handoverExamples";
 import { troubleshootingRows } from "./handoverTroubleshooting";
 import { code, fence, table } from "./markdown";
@@ -31,7 +32,7 @@ export interface HandoverMeta {
   outputs: string | null;
 }
 
-/** The JSON twin: the facts plus where they came from. Stable field names (scripts may read it). */
+/** The JSON twin: the facts plus where they came from, and the same examples. Stable field names (scripts may read it). */
 export interface HandoverJson {
   kind: "skyporten-handover";
   version: 1;
@@ -39,9 +40,16 @@ export interface HandoverJson {
   manifest: string;
   outputs: string | null;
   partner: PartnerFacts;
+  examples: {
+    /** The token request in shell, Node.js, Python and .NET. */
+    token: Example[];
+    /** Through the partner gateway; null without one (or without Azure grants). */
+    gateway: { entraToken: string[]; rest: string[]; dotnet: string[] } | null;
+  };
 }
 
 export function handoverJson(facts: PartnerFacts, meta: HandoverMeta): HandoverJson {
+  const az = facts.azure;
   return {
     kind: "skyporten-handover",
     version: 1,
@@ -49,6 +57,17 @@ export function handoverJson(facts: PartnerFacts, meta: HandoverMeta): HandoverJ
     manifest: meta.manifest,
     outputs: meta.outputs,
     partner: facts,
+    examples: {
+      token: tokenExamples(facts.tokenRequest),
+      gateway:
+        az === null || az.gateway === null
+          ? null
+          : {
+              entraToken: gatewayTokenLines(az, az.gateway),
+              rest: az.grants.flatMap((g) => gatewayRestLines(az.gateway!, g)),
+              dotnet: gatewayDotnetLines(az, az.gateway),
+            },
+    },
   };
 }
 
@@ -291,7 +310,7 @@ export function handoverMarkdown(facts: PartnerFacts, meta: HandoverMeta): strin
 
   out.push("## 1. Before you start", "");
   out.push(
-    `1. In Digdir's self-service for Maskinporten (${env} environment), organization ${facts.orgNumber} creates a Maskinporten client and adds the scope ${code(facts.scope)} to it.`,
+    `1. In Digdir's self-service for Maskinporten (https://samarbeid.digdir.no, ${env} environment), organization ${facts.orgNumber} creates a Maskinporten client, registers a public key (JWK) on it (the key's kid goes in the token request) and adds the scope ${code(facts.scope)} to it.`,
     `2. Scope access: ${facts.maskinporten.scopeAccessManaged ? `the platform grants organization ${facts.orgNumber} access to ${code(facts.scope)} automatically.` : `the platform team grants organization ${facts.orgNumber} access to ${code(facts.scope)} by hand; you will be told when it is done.`}`,
     ...(gateway === null
       ? []

@@ -182,12 +182,24 @@ export function tokenExamples(t: TokenRequestFacts): Example[] {
 
 const clientIdOf = (azure: AzureFacts) => azure.clientId ?? "<client id: assigned at deployment>";
 
-/** Log in with the Skyporten token and get the Entra token the gateway accepts. */
+/**
+ * Log in with the Skyporten token and get the Entra token the gateway accepts: with the Azure CLI, or with one
+ * request to Entra's token endpoint (client credentials with the Skyporten token as federated client assertion,
+ * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow, "third case").
+ */
 export function gatewayTokenLines(azure: AzureFacts, gateway: GatewayFacts): string[] {
   return [
     `az login --service-principal -u ${clientIdOf(azure)} -t ${azure.tenantId} --federated-token "$(cat ${TOKEN_FILE})" --allow-no-subscriptions`,
     `# The gateway routes on the Entra token's audience: request it for ${gateway.tokenAudience} exactly.`,
     `ENTRA_TOKEN=$(az account get-access-token --resource ${gateway.tokenAudience} --query accessToken -o tsv)`,
+    "",
+    "# Or without the Azure CLI: the same exchange as one request to Entra ID.",
+    `ENTRA_TOKEN=$(curl -sS --fail-with-body -X POST https://login.microsoftonline.com/${azure.tenantId}/oauth2/v2.0/token \\`,
+    `  --data-urlencode client_id=${clientIdOf(azure)} \\`,
+    `  --data-urlencode scope=${gateway.tokenAudience}/.default \\`,
+    "  --data-urlencode grant_type=client_credentials \\",
+    "  --data-urlencode client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\",
+    `  --data-urlencode client_assertion="$(cat ${TOKEN_FILE})" | jq -r .access_token)`,
   ];
 }
 

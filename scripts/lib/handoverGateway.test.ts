@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Access, Partner } from "../../infra/manifest/schema";
 import { partnerFacts } from "../../infra/partnerFacts";
 import { parseSettings, readStackFile, stackSettings, type Settings } from "../../infra/settings";
-import { handoverMarkdown, type HandoverMeta } from "./handover";
+import { handoverJson, handoverMarkdown, type HandoverMeta } from "./handover";
 
 /**
  * The handover on the committed stacks, which carry Bane NOR's payload-manager gateway (Pulumi.test.yaml,
@@ -80,6 +80,27 @@ describe("handover through the payload manager's gateway", () => {
     expect(l.find((x) => x.startsWith("- Allowed file types:"))).toBe(
       "- Allowed file types: .txt .csv .log .json .xml .md .jpg .jpeg .png .gif .bmp .tiff .webp .mp3 .wav .mp4 .avi .mov .flac .pdf .doc .docx .xls .xlsx .ppt .pptx .zip .tar .gz .rar .html .css .js .py .cs .vp0 .vspe .kmm .kmm2 .hdr. Ask the platform team for another type.",
     );
+  });
+
+  it("the JSON twin carries the same gateway examples", () => {
+    const settings = stackSettings("test");
+    const json = handoverJson(partnerFacts(settings, NORDLYS, { azure: { clientId: CLIENT_ID, tenantId: settings.azure.tenantId } }), meta("test"));
+    expect(json.examples.gateway?.entraToken.slice(0, 3)).toEqual([
+      `az login --service-principal -u ${CLIENT_ID} -t 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6 --federated-token "$(cat skyporten-token.jwt)" --allow-no-subscriptions`,
+      "# The gateway routes on the Entra token's audience: request it for https://bnplmextnwesttest.blob.core.windows.net exactly.",
+      "ENTRA_TOKEN=$(az account get-access-token --resource https://bnplmextnwesttest.blob.core.windows.net --query accessToken -o tsv)",
+    ]);
+    expect(json.examples.gateway?.entraToken.slice(4)).toEqual([
+      "# Or without the Azure CLI: the same exchange as one request to Entra ID.",
+      "ENTRA_TOKEN=$(curl -sS --fail-with-body -X POST https://login.microsoftonline.com/6ee535f2-3064-4ac9-81d8-4ceb2ff790c6/oauth2/v2.0/token \\",
+      `  --data-urlencode client_id=${CLIENT_ID} \\`,
+      "  --data-urlencode scope=https://bnplmextnwesttest.blob.core.windows.net/.default \\",
+      "  --data-urlencode grant_type=client_credentials \\",
+      "  --data-urlencode client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\",
+      '  --data-urlencode client_assertion="$(cat skyporten-token.jwt)" | jq -r .access_token)',
+    ]);
+    expect(json.examples.gateway?.rest[0]).toBe("# List outbound/nordlys/");
+    expect(json.examples.gateway?.dotnet.at(-1)).toBe('await container.GetBlobClient("v1/inbound/example.txt").UploadAsync("example.txt", overwrite: false);');
   });
 
   it("prod stack: the prod gateway, account, issuer and token endpoint", () => {
