@@ -168,15 +168,20 @@ const grantRows = (azure: AzureFacts) =>
     code(azure.gateway === null ? g.url : g.gatewayUrl!),
   ]);
 
+/** Who the partner logs in as: the tenant, the client id and the identity's name. */
+const identityRows = (az: AzureFacts): string[][] => [
+  ["Tenant id", code(az.tenantId)],
+  ["Client id (log in with this)", az.clientId === null ? `_${CLIENT_ID_UNKNOWN}_` : code(az.clientId)],
+  [az.identityKind === "app-registration" ? "App registration" : "Managed identity", code(az.identityName)],
+];
+
 /** Azure through the partner gateway: only the gateway URL and the token audience, never the account's endpoints. */
 function azureGatewaySection(az: AzureFacts, gw: GatewayFacts): string[] {
-  const out: string[] = [
+  return [
     table(
       ["What", "Value"],
       [
-        ["Tenant id", code(az.tenantId)],
-        ["Client id (log in with this)", az.clientId === null ? `_${CLIENT_ID_UNKNOWN}_` : code(az.clientId)],
-        [az.identityKind === "app-registration" ? "App registration" : "Managed identity", code(az.identityName)],
+        ...identityRows(az),
         ["Gateway (all storage calls go here)", code(gw.url)],
         ["Entra token audience (the gateway routes on it)", code(gw.tokenAudience)],
         ["Blob REST API version", code(gw.blobApiVersion)],
@@ -209,7 +214,6 @@ function azureGatewaySection(az: AzureFacts, gw: GatewayFacts): string[] {
     `- Allowed file types: ${gw.allowedFileTypes.map((x) => `.${x}`).join(" ")}. Ask the platform team for another type.`,
     "",
   ];
-  return out;
 }
 
 /** Azure without a gateway: the storage account's own endpoints. */
@@ -218,9 +222,7 @@ function azureDirectSection(az: AzureFacts): string[] {
     table(
       ["What", "Value"],
       [
-        ["Tenant id", code(az.tenantId)],
-        ["Client id (log in with this)", az.clientId === null ? `_${CLIENT_ID_UNKNOWN}_` : code(az.clientId)],
-        [az.identityKind === "app-registration" ? "App registration" : "Managed identity", code(az.identityName)],
+        ...identityRows(az),
         ["Storage account", code(az.storageAccount)],
         ["Blob endpoint", code(az.blobEndpoint)],
         ["Data Lake (dfs) endpoint", code(az.dfsEndpoint)],
