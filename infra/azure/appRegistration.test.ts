@@ -222,7 +222,7 @@ describe("stack outputs and handover", () => {
     expect(outputs["917422575"]?.azure).toMatchObject({
       clientId: appClientId("917422575"),
       principalId: spObjectId("917422575"),
-      tenantId: ZERO,
+      tenantId: "6ee535f2-3064-4ac9-81d8-4ceb2ff790c6", // Bane NOR's tenant, from Pulumi.test.yaml
       identityResourceId: `/applications/${appObjectId("917422575")}`,
     });
   });
