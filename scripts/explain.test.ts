@@ -151,6 +151,19 @@ describe("npm run explain", () => {
     },
   );
 
+  it("exp 1e20, alg none and control characters: exit 1 with the reasons, no stack trace, nothing raw", async () => {
+    expect(await run("--token", await tokenFile(ENTUR, { exp: 1e20, sub: `0192:${ENTUR};banenor:payloadmanager.storage\u001b[2J` }))).toBe(1);
+    expect(outLines().map((l) => l.trim())).toContain("FAIL  expiry    exp 100000000000000000000 is not a real time: no issuer writes it");
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const unsigned = path.join(dir, "unsigned.jwt");
+    fs.writeFileSync(unsigned, `${b64({ alg: "none" })}.${b64({ iss: TEST_ISSUER, sub: `0192:${ENTUR};banenor:payloadmanager.storage`, consumer: { ID: `0192:${ENTUR}` }, aud: "https://skyporten.test.banenor.example.no", exp: Math.floor(Date.now() / 1000) + 60 })}.`);
+    expect(await run("--token", unsigned)).toBe(1);
+    expect(outLines().map((l) => l.trim())).toContain('FAIL  algorithm alg "none": the token is not signed at all; no cloud accepts it');
+    expect(out()).not.toMatch(/\n\s+at |\u001b/);
+    expect(out()).toContain("\\u001b[2J");
+    expect(stderr).toEqual([]);
+  });
+
   it("expired token: exit 1 with AADSTS700024 and ExpiredTokenException", async () => {
     expect(
       await run("--token", await tokenFile(ENTUR, {}, { now: Math.floor(Date.now() / 1000) - 3600 })),
@@ -237,7 +250,7 @@ describe("npm run explain", () => {
 
   it("no run above printed a raw token or a signature", () => {
     const captured = everything.join("");
-    expect(minted.length).toBe(14);
+    expect(minted.length).toBe(15);
     expect(captured).toContain("Token: RS256 JWT");
     for (const raw of minted) {
       expect(captured).not.toContain(raw);
