@@ -45,7 +45,7 @@ beforeAll(async () => {
 
 describe("workflows", () => {
   it("are the expected set", () => {
-    expect(files).toEqual(["deploy.yml", "pull-request-comment.yml", "pull-request-preview.yml", "pull-request.yml", "pulumi-up.yml"]);
+    expect(files).toEqual(["audit.yml", "deploy.yml", "pull-request-comment.yml", "pull-request-preview.yml", "pull-request.yml", "pulumi-up.yml"]);
   });
 
   it.each(files)("%s passes actionlint with no finding", (file) => {
@@ -119,5 +119,22 @@ describe("workflows", () => {
     expect(up.concurrency).toEqual({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
     expect(up.steps!.find((s) => s.uses?.startsWith("pulumi/actions@") === true)!.with).toMatchObject({ command: "up", policyPacks: "policies" });
     expect(text("pulumi-up.yml")).not.toMatch(/client-secret|aws-access-key-id|aws-secret-access-key|creds:/);
+  });
+  it("audit: nightly and on demand, both stacks, read-only OIDC logins, reports uploaded, one issue per stack", () => {
+    const a = workflow("audit.yml");
+    expect(a.on).toEqual({ schedule: [{ cron: "17 3 * * *" }], workflow_dispatch: null });
+    expect(a.permissions).toEqual({ contents: "read" });
+    const job = a.jobs.audit!;
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect((job as { strategy?: { matrix?: { stack?: string[] } } }).strategy?.matrix?.stack).toEqual(["test", "prod"]);
+    const run = job.steps!.map((s) => s.run ?? "").join("\n");
+    expect(run).toContain('npm run --silent audit -- --stack "$STACK" --json "out/audit-$STACK.json" --markdown "out/audit-$STACK.md"');
+    expect(job.steps!.find((s) => s.uses?.startsWith("actions/upload-artifact@") === true)!.with).toMatchObject({ name: "audit-${{ matrix.stack }}", path: "out/" });
+    expect(a.jobs.issue!.permissions).toEqual({ issues: "write" });
+    const script = String(a.jobs.issue!.steps!.find((s) => s.uses?.startsWith("actions/github-script@") === true)!.with!.script);
+    expect(script).toContain("github.rest.issues.create(");
+    expect(script).toContain('state: "closed"');
+    expect(script).toContain("report.unreadable.length > 0");
+    expect(text("audit.yml")).not.toMatch(/client-secret|aws-access-key-id|aws-secret-access-key|creds:/);
   });
 });

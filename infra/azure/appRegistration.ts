@@ -4,7 +4,7 @@ import { ApplicationFederatedIdentityCredential } from "@pulumi/azuread/applicat
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import { identityName } from "../naming";
 import type { Environment } from "../settings/schema";
-import type { FederatedTrust, PartnerIdentity } from "./identity";
+import type { FederatedTrust, PartnerIdentity } from "./trust";
 import { createSequentially } from "./sequential";
 
 /**

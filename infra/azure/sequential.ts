@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { FederatedTrust } from "./identity";
+import type { FederatedTrust } from "./trust";
 
 /**
  * Create one credential per trust, each depending on the identity and on the previous credential: Azure

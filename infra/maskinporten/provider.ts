@@ -650,7 +650,8 @@ function apiError(
   }
 }
 
-interface Registration {
+/** One entry of a scope's access list as Digdir returns it (fields unchecked: see pickAccess and recordOf). */
+export interface Registration {
   consumer_orgno?: unknown;
   state?: unknown;
   created?: unknown;
@@ -678,6 +679,14 @@ export function pickAccess(list: readonly Registration[], orgNumber: string): Ac
 
 /** Read the organization's access to the scope (`GET /api/v1/scopes/access?scope=`). */
 export async function readAccess(conn: Connection, orgNumber: string, scope: string): Promise<AccessRecord> {
+  return pickAccess(await listAccess(conn, scope, orgNumber), orgNumber);
+}
+
+/**
+ * The scope's whole access list (`GET /api/v1/scopes/access?scope=`), every organization's entries. `orgNumber`
+ * only words the errors (the access audit reads the list for no organization in particular).
+ */
+export async function listAccess(conn: Connection, scope: string, orgNumber = "(any)"): Promise<Registration[]> {
   const url = accessListUrl(conn.apiBaseUrl, scope);
   const res = await api(conn, "GET", url);
   if (res.status !== 200) throw apiError(conn, res, "GET", url, orgNumber, scope);
@@ -692,7 +701,7 @@ export async function readAccess(conn: Connection, orgNumber: string, scope: str
       "unexpected",
       `GET ${url} did not answer with a JSON array of access entries${excerpt(res.text)}`,
     );
-  return pickAccess(list as Registration[], orgNumber);
+  return list as Registration[];
 }
 
 /** Grant access (`PUT`); an existing approved grant is success. Returns the observed entry (APPROVED). */

@@ -1,0 +1,93 @@
+import {
+  GetOpenIDConnectProviderCommand,
+  GetRolePolicyCommand,
+  ListOpenIDConnectProvidersCommand,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
+  paginateListRoles,
+  type IAMClient,
+} from "@aws-sdk/client-iam";
+import { trustsSkyporten } from "../../../infra/audit/compareAws";
+import type { ObservedOidcProvider, ObservedRole } from "../../../infra/audit/observed";
+import { awsRoleName } from "../../../infra/naming";
+import type { Settings } from "../../../infra/settings";
+
+/**
+ * Read-only IAM collectors (query API; the SDK pages with Marker/IsTruncated and retries throttling). Policy
+ * documents come URL-encoded (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html) and are decoded
+ * to JSON here.
+ */
+
+/** Every OIDC provider of the account, with its URL (as https://<host>) and client ids. */
+export async function collectOidcProviders(iam: IAMClient): Promise<ObservedOidcProvider[]> {
+  const list = await iam.send(new ListOpenIDConnectProvidersCommand({}));
+  const out: ObservedOidcProvider[] = [];
+  for (const p of list.OpenIDConnectProviderList ?? []) {
+    if (p.Arn === undefined) continue;
+    const details = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: p.Arn }));
+    const url = details.Url ?? "";
+    // IAM answers the URL without its scheme (e.g. "test.sky.maskinporten.no").
+    out.push({
+      arn: p.Arn,
+      url: /^https?:\/\//.test(url) ? url : `https://${url}`,
+      clientIds: details.ClientIDList ?? [],
+    });
+  }
+  return out;
+}
+
+export function decodePolicy(
+  text: string | undefined,
+  what: string,
+): { Version?: string; Statement: unknown } {
+  if (text === undefined) throw new Error(`${what}: IAM returned no policy document`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(decodeURIComponent(text));
+  } catch {
+    throw new Error(`${what}: the policy document is not URL-encoded JSON`);
+  }
+  if (typeof doc !== "object" || doc === null)
+    throw new Error(`${what}: the policy document is not a JSON object`);
+  return doc as { Version?: string; Statement: unknown };
+}
+
+/**
+ * Every role that trusts the stack's Skyporten provider (ours or not), and every role named like a partner
+ * role, with its inline and attached policies.
+ */
+export async function collectRoles(iam: IAMClient, settings: Settings): Promise<ObservedRole[]> {
+  const prefix = awsRoleName(settings.environment, "");
+  const out: ObservedRole[] = [];
+  for await (const page of paginateListRoles({ client: iam }, {})) {
+    for (const r of page.Roles ?? []) {
+      const name = r.RoleName ?? "";
+      const trustPolicy = decodePolicy(r.AssumeRolePolicyDocument, `role ${name}`);
+      if (!trustsSkyporten({ trustPolicy }, settings.issuer) && !name.startsWith(prefix)) continue;
+      const inlinePolicies: ObservedRole["inlinePolicies"] = {};
+      for await (const p of paginateListRolePolicies({ client: iam }, { RoleName: name })) {
+        for (const policyName of p.PolicyNames ?? []) {
+          const doc = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+          inlinePolicies[policyName] = decodePolicy(
+            doc.PolicyDocument,
+            `inline policy ${policyName} of role ${name}`,
+          );
+        }
+      }
+      const attachedPolicyArns: string[] = [];
+      for await (const p of paginateListAttachedRolePolicies({ client: iam }, { RoleName: name })) {
+        for (const a of p.AttachedPolicies ?? [])
+          if (a.PolicyArn !== undefined) attachedPolicyArns.push(a.PolicyArn);
+      }
+      out.push({
+        name,
+        path: r.Path ?? "/",
+        arn: r.Arn ?? "",
+        trustPolicy,
+        inlinePolicies,
+        attachedPolicyArns,
+      });
+    }
+  }
+  return out;
+}
