@@ -8,16 +8,20 @@ import { pathAclLogicalName, type AzurePlatform } from "./azure/platform";
 import { ScopeAccess } from "./maskinporten";
 import type { Bucket, Partner } from "./manifest/schema";
 import { subjectFor } from "./naming";
+import { safeTagValue } from "./tags";
 import type { Settings } from "./settings/schema";
 
-/** Tags on every partner resource that takes tags (identity, IAM role). The display name lives only here. */
+/**
+ * Tags on every partner resource that takes tags (identity, IAM role). The display name lives only here, made a
+ * value both clouds accept (safeTagValue: "Hansen & Sønn (Bergen), AS" -> "Hansen + Sønn Bergen AS").
+ */
 export function partnerTags(settings: Settings, partner: Partner): Record<string, string> {
   return {
     "managed-by": "skyporten-onboarding",
     environment: settings.environment,
     "org-number": partner.orgNumber,
     "partner-status": partner.status,
-    "partner-name": partner.name,
+    "partner-name": safeTagValue(partner.name),
   };
 }
 

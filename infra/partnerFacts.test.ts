@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { FIXTURE_TENANT, settingsFixture } from "./settings/testFixture";
 import type { Partner } from "./manifest/schema";
+import { PAYLOAD_MANAGER_RULES } from "./settings/gateway";
+import { tokenRequestFor } from "./tokenRequest";
 import {
+  gatewayFacts,
   OutputsError,
   parseStackOutputs,
   partnerFacts,
@@ -43,6 +46,7 @@ describe("partnerFacts", () => {
       scope: "banenor:payloadmanager.storage",
       audience: "https://skyporten.test.example.no",
       subject: "0192:917422575;banenor:payloadmanager.storage",
+      tokenRequest: tokenRequestFor(settings()),
       azure: {
         exchangeEnabled: true,
         tenantId: TENANT,
@@ -52,18 +56,21 @@ describe("partnerFacts", () => {
         storageAccount: "stsky",
         blobEndpoint: "https://stsky.blob.core.windows.net",
         dfsEndpoint: "https://stsky.dfs.core.windows.net",
+        gateway: null,
         grants: [
           {
             container: "exchange",
             path: null,
             access: "read-write",
             url: "https://stsky.dfs.core.windows.net/exchange",
+            gatewayUrl: null,
           },
           {
             container: "outbound",
             path: "entur/reports",
             access: "read",
             url: "https://stsky.dfs.core.windows.net/outbound/entur/reports",
+            gatewayUrl: null,
           },
         ],
       },
@@ -282,5 +289,52 @@ describe("parseStackOutputs", () => {
         `out.json: partners.917422575.azure.clientId: Invalid input: expected string, received number; ${fix}`,
       ),
     );
+  });
+});
+
+describe("gateway facts", () => {
+  const GATEWAY = "https://test.api.apps.banenor.no/payload-manager/v1";
+  const withGateway = () =>
+    settings({
+      azure: {
+        tenantId: TENANT,
+        subscriptionId: "99999999-8888-4777-8666-555555555555",
+        resourceGroupName: "rg-sky",
+        storageAccountName: "bnplmextnwesttest",
+        gateway: { url: GATEWAY },
+      },
+    });
+
+  it("carry the gateway URL, the token audience, the API version, the SDK's blob-name root and the rules", () => {
+    expect(gatewayFacts(withGateway())).toEqual({
+      url: GATEWAY,
+      tokenAudience: "https://bnplmextnwesttest.blob.core.windows.net",
+      blobApiVersion: "2025-01-05",
+      sdkBlobNameRoot: "v1",
+      retentionDays: 8,
+      maxRequestMegabytes: 100,
+      fileNameCharacters: "[a-zA-Z0-9.-]",
+      allowedFileTypes: [...PAYLOAD_MANAGER_RULES.allowedFileTypes],
+    });
+    expect(PAYLOAD_MANAGER_RULES.allowedFileTypes.slice(0, 6)).toEqual(["txt", "csv", "log", "json", "xml", "md"]);
+    expect(gatewayFacts(settings())).toBeNull();
+  });
+
+  it("grants name their URL through the gateway; a host-only gateway has no blob-name root", () => {
+    const f = partnerFacts(withGateway(), both);
+    expect(f.azure!.grants.map((g) => g.gatewayUrl)).toEqual([
+      `${GATEWAY}/exchange`,
+      `${GATEWAY}/outbound/entur/reports`,
+    ]);
+    const hostOnly = settings({
+      azure: {
+        tenantId: TENANT,
+        subscriptionId: "99999999-8888-4777-8666-555555555555",
+        resourceGroupName: "rg-sky",
+        storageAccountName: "stsky",
+        gateway: { url: "https://files.example.no" },
+      },
+    });
+    expect(gatewayFacts(hostOnly)?.sdkBlobNameRoot).toBeNull();
   });
 });

@@ -18,7 +18,9 @@ import {
   subjectFor,
   tokenEndpointFor,
 } from "./naming";
+import { PAYLOAD_MANAGER_BLOB_API_VERSION } from "./settings/gateway";
 import type { Environment, Settings } from "./settings/schema";
+import { tokenRequestFor, type TokenRequestFacts } from "./tokenRequest";
 
 /**
  * The partner-facing facts: what a partner organization must configure to reach its storage through Skyporten,
@@ -35,6 +37,32 @@ export interface AzureGrantFact {
   access: Access;
   /** `https://<account>.dfs.core.windows.net/<container>[/<path>]`: the Data Lake URL of what was granted. */
   url: string;
+  /** `<gateway>/<container>[/<path>]`: where the partner reaches it; null without a gateway. */
+  gatewayUrl: string | null;
+}
+
+/**
+ * The partner gateway in front of the storage account (settings azure.gateway): the only way partners reach
+ * storage when it is set. Bane NOR's payload manager: Bane-NOR/platform-docs, docs/integration/Payload-Manager/.
+ */
+export interface GatewayFacts {
+  /** Base URL, no trailing slash: requests go to `<url>/<container>/<blob>`. */
+  url: string;
+  /** The audience of the partner's Entra token (`az account get-access-token --resource`, BlobClientOptions.Audience). */
+  tokenAudience: string;
+  /** The `x-ms-version` the platform's own examples send (bruno/Payload-Manager-Examples). */
+  blobApiVersion: string;
+  /**
+   * What the .NET Blob SDK's blob names must start with before `<container>/` when pointed at the gateway: the
+   * gateway URL's last path segment ("v1" for .../payload-manager/v1; the platform's guide: the SDK cannot place
+   * the path otherwise). Null when the URL has no path.
+   */
+  sdkBlobNameRoot: string | null;
+  retentionDays: number;
+  maxRequestMegabytes: number;
+  /** A regular-expression character class, e.g. `[a-zA-Z0-9.-]`. */
+  fileNameCharacters: string;
+  allowedFileTypes: string[];
 }
 
 export interface AzureFacts {
@@ -60,6 +88,8 @@ export interface AzureFacts {
   storageAccount: string;
   blobEndpoint: string;
   dfsEndpoint: string;
+  /** Null when partners call the storage account directly. */
+  gateway: GatewayFacts | null;
   grants: AzureGrantFact[];
 }
 
@@ -87,6 +117,8 @@ export interface AwsFacts {
 
 export interface PartnerFacts extends TokenExpectations {
   environment: Environment;
+  /** The complete JWT-grant request for the Skyporten token (the same for every partner of the stack). */
+  tokenRequest: TokenRequestFacts;
   orgNumber: string;
   name: string;
   status: PartnerStatus;
@@ -115,6 +147,23 @@ export function storageEndpoints(account: string): { blobEndpoint: string; dfsEn
   return {
     blobEndpoint: `https://${account}.blob.core.windows.net`,
     dfsEndpoint: `https://${account}.dfs.core.windows.net`,
+  };
+}
+
+/** The gateway as partners are told about it; null without one. */
+export function gatewayFacts(settings: Pick<Settings, "azure">): GatewayFacts | null {
+  const g = settings.azure.gateway;
+  if (g === undefined) return null;
+  const segments = new URL(g.url).pathname.split("/").filter((s) => s !== "");
+  return {
+    url: g.url,
+    tokenAudience: g.tokenAudience,
+    blobApiVersion: PAYLOAD_MANAGER_BLOB_API_VERSION,
+    sdkBlobNameRoot: segments.length === 0 ? null : segments[segments.length - 1]!,
+    retentionDays: g.retentionDays,
+    maxRequestMegabytes: g.maxRequestMegabytes,
+    fileNameCharacters: g.fileNameCharacters,
+    allowedFileTypes: [...g.allowedFileTypes],
   };
 }
 
@@ -261,6 +310,7 @@ export function partnerFacts(
   const notices: string[] = [];
   const mismatches: string[] = [];
   const { blobEndpoint, dfsEndpoint } = storageEndpoints(settings.azure.storageAccountName);
+  const gateway = gatewayFacts(settings);
 
   const azure: AzureFacts | null =
     live && partner.azure.length > 0
@@ -274,12 +324,17 @@ export function partnerFacts(
           storageAccount: settings.azure.storageAccountName,
           blobEndpoint,
           dfsEndpoint,
-          grants: partner.azure.map((g) => ({
-            container: g.container,
-            path: g.path ?? null,
-            access: g.access,
-            url: `${dfsEndpoint}/${g.container}${g.path === undefined ? "" : `/${g.path}`}`,
-          })),
+          gateway,
+          grants: partner.azure.map((g) => {
+            const rest = `${g.container}${g.path === undefined ? "" : `/${g.path}`}`;
+            return {
+              container: g.container,
+              path: g.path ?? null,
+              access: g.access,
+              url: `${dfsEndpoint}/${rest}`,
+              gatewayUrl: gateway === null ? null : `${gateway.url}/${rest}`,
+            };
+          }),
         }
       : null;
 
@@ -315,6 +370,7 @@ export function partnerFacts(
     status: partner.status,
     contact: partner.contact ?? null,
     ...tokenExpectations(settings, org),
+    tokenRequest: tokenRequestFor(settings),
     azure,
     aws,
     maskinporten: { scopeAccessManaged: step.managed, text: step.text },

@@ -135,6 +135,7 @@ describe("policy pack under Pulumi's policy-pack runner", () => {
       ["skyporten-aws-s3-policy", pb.EnforcementLevel.MANDATORY],
       ["skyporten-prod-identity-protected", pb.EnforcementLevel.MANDATORY],
       ["skyporten-required-tags", pb.EnforcementLevel.MANDATORY],
+      ["skyporten-tag-values", pb.EnforcementLevel.MANDATORY],
       ["skyporten-stack-budgets", pb.EnforcementLevel.MANDATORY],
     ]);
   });

@@ -140,6 +140,7 @@ describe("policy pack adapter", () => {
       ["skyporten-aws-s3-policy", "mandatory", "stack"],
       ["skyporten-prod-identity-protected", "mandatory", "resource"],
       ["skyporten-required-tags", "mandatory", "resource"],
+      ["skyporten-tag-values", "mandatory", "stack"],
       ["skyporten-stack-budgets", "mandatory", "stack"],
     ]);
     expect(policies.every((p) => p.description.length > 40)).toBe(true);

@@ -73,7 +73,8 @@ describe("npm run explain", () => {
         "Judged as organization 917422575: Entur AS (active) in stacks/test.yaml, stack test",
         "Azure: exchange for identity id-skyporten-test-917422575 in tenant 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6 would succeed",
         "AWS: exchange for role arn:aws:iam::000000000000:role/skyporten/skyporten-test-917422575 would succeed",
-        "Result: every exchange this organization is provisioned for would succeed (Azure, AWS)",
+        "Signature: NOT checked",
+        "Result: the claims are right: every exchange this organization is provisioned for would succeed (Azure, AWS) IF the signature is genuine. The signature was NOT checked (run with --verify to check it against the issuer's published keys)",
       ]),
     );
     expect(stderr).toEqual([]);
@@ -86,7 +87,7 @@ describe("npm run explain", () => {
       await explain(["--stack", "test", "--token", "-"], { stdin: Readable.from([`Bearer ${raw}\n`]) }),
     ).toBe(0);
     expect(outLines()).toContain(
-      "Result: every exchange this organization is provisioned for would succeed (Azure)",
+      "Result: the claims are right: every exchange this organization is provisioned for would succeed (Azure) IF the signature is genuine. The signature was NOT checked (run with --verify to check it against the issuer's published keys)",
     );
   });
 
@@ -96,7 +97,7 @@ describe("npm run explain", () => {
       NORDLYS,
       { iss: `${TEST_ISSUER}/` },
       'FAIL  issuer    iss "https://test.sky.maskinporten.no/" has a trailing slash; this stack trusts "https://test.sky.maskinporten.no" exactly (Skyporten\'s issuer has none)',
-      "error: AADSTS70021: No matching federated identity record found for presented assertion",
+      "error: AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://test.sky.maskinporten.no/'",
     ],
     [
       "plain Maskinporten issuer",
@@ -110,7 +111,7 @@ describe("npm run explain", () => {
       NORDLYS,
       { iss: "https://sky.maskinporten.dev/" },
       'FAIL  issuer    iss "https://sky.maskinporten.dev/" is the outdated Skyporten development issuer; this stack trusts "https://test.sky.maskinporten.no"',
-      "error: AADSTS70021: No matching federated identity record found for presented assertion",
+      "error: AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://sky.maskinporten.dev/'",
     ],
     [
       "subject without scope",
@@ -150,6 +151,19 @@ describe("npm run explain", () => {
     },
   );
 
+  it("exp 1e20, alg none and control characters: exit 1 with the reasons, no stack trace, nothing raw", async () => {
+    expect(await run("--token", await tokenFile(ENTUR, { exp: 1e20, sub: `0192:${ENTUR};banenor:payloadmanager.storage\u001b[2J` }))).toBe(1);
+    expect(outLines().map((l) => l.trim())).toContain("FAIL  expiry    exp 100000000000000000000 is not a real time: no issuer writes it");
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const unsigned = path.join(dir, "unsigned.jwt");
+    fs.writeFileSync(unsigned, `${b64({ alg: "none" })}.${b64({ iss: TEST_ISSUER, sub: `0192:${ENTUR};banenor:payloadmanager.storage`, consumer: { ID: `0192:${ENTUR}` }, aud: "https://skyporten.test.banenor.example.no", exp: Math.floor(Date.now() / 1000) + 60 })}.`);
+    expect(await run("--token", unsigned)).toBe(1);
+    expect(outLines().map((l) => l.trim())).toContain('FAIL  algorithm alg "none": the token is not signed at all; no cloud accepts it');
+    expect(out()).not.toMatch(/\n\s+at |\u001b/);
+    expect(out()).toContain("\\u001b[2J");
+    expect(stderr).toEqual([]);
+  });
+
   it("expired token: exit 1 with AADSTS700024 and ExpiredTokenException", async () => {
     expect(
       await run("--token", await tokenFile(ENTUR, {}, { now: Math.floor(Date.now() / 1000) - 3600 })),
@@ -188,9 +202,7 @@ describe("npm run explain", () => {
     expect(lines).toContain(
       "FAIL  signature the signature does not verify with the issuer's key: the token was altered or not issued by this issuer",
     );
-    expect(lines).toContain(
-      "error: invalid_client: Entra ID cannot verify the assertion's signature with the issuer's keys",
-    );
+    expect(lines).toContain("error: AADSTS700027: Client assertion contains an invalid signature");
     expect(lines).toContain("error: InvalidIdentityToken: the token's signature could not be verified");
   });
 
@@ -238,7 +250,7 @@ describe("npm run explain", () => {
 
   it("no run above printed a raw token or a signature", () => {
     const captured = everything.join("");
-    expect(minted.length).toBe(14);
+    expect(minted.length).toBe(15);
     expect(captured).toContain("Token: RS256 JWT");
     for (const raw of minted) {
       expect(captured).not.toContain(raw);

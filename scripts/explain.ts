@@ -3,7 +3,10 @@
  *
  * Decode a Skyporten token (never printing the raw token or its signature) and say which partner it belongs to
  * and, for Azure and AWS, whether the exchange would succeed against what this stack provisions, naming the
- * error the cloud would return and the fix. `--verify` also checks the signature against the issuer's JWKS
+ * error the cloud would return (the precise Entra code per mismatch) and the fix. An Entra access token (what a
+ * partner presents to the gateway) is judged as the gateway would: tenant, audience, expiry, client. Without
+ * --verify the signature is not checked and the verdict says so; `alg` none/HS* and other algorithms the clouds
+ * refuse fail offline. `--verify` also checks the signature against the issuer's JWKS
  * (discovery URL: --discovery-url, else $SKYPORTEN_DISCOVERY_URL, else `<stack issuer>/.well-known/openid-configuration`;
  * the token's own iss is still compared with the stack's issuer exactly).
  * Exit 0 every provisioned exchange would succeed, 1 one would fail (or bad input), 2 unreadable token.

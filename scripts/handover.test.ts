@@ -85,7 +85,7 @@ describe("npm run handover", () => {
     expect(await run()).toBe(0);
     const titles = out()
       .split("\n")
-      .filter((l) => l.startsWith("# "));
+      .filter((l) => l.startsWith("# Skyporten access"));
     expect(titles).toEqual([
       "# Skyporten access for Entur AS (917422575): test environment",
       "# Skyporten access for Nordlys Logistikk AS (910000012): test environment",

@@ -10,21 +10,12 @@ import {
   parseSettings,
   PAYLOAD_MANAGER_RULES,
   readStackFile,
-  SettingsError,
   stackSettings,
 } from "./index";
+import { settingsProblems } from "./testFixture";
 import { readSettingsFromConfig } from "./pulumiConfig";
 
-/** The problems parseSettings reports for `raw`, or [] when it parses. */
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseSettings(raw, "Pulumi.test.yaml");
-    return [];
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems;
-    throw e;
-  }
-}
+const problemsOf = settingsProblems;
 
 /** The test stack's settings with `gateway` replaced (undefined removes it). */
 function withGateway(gateway: unknown): Record<string, unknown> {

@@ -27,17 +27,9 @@ import {
   stackSettings,
   type Settings,
 } from "./index";
+import { settingsProblems } from "./testFixture";
 
-/** The problems parseSettings reports for `raw`, or [] when it parses. */
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseSettings(raw, "Pulumi.test.yaml");
-    return [];
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems;
-    throw e;
-  }
-}
+const problemsOf = settingsProblems;
 
 /** The test stack's settings as read from its file, deep-copied so a test may change them. */
 const testRaw = (): Record<string, unknown> => structuredClone(readStackFile("test").settings);

@@ -1,4 +1,4 @@
-import { parseSettings } from "./index";
+import { parseSettings, SettingsError } from "./index";
 import type { Settings } from "./schema";
 
 /** Tenant id of the test fixture's settings. */
@@ -23,4 +23,15 @@ export function settingsFixture(overrides: Record<string, unknown> = {}): Settin
     },
     "test fixture",
   );
+}
+
+/** The problems parseSettings reports for `raw`, or [] when it parses. */
+export function settingsProblems(raw: Record<string, unknown>): string[] {
+  try {
+    parseSettings(raw, "Pulumi.test.yaml");
+    return [];
+  } catch (e) {
+    if (e instanceof SettingsError) return e.problems;
+    throw e;
+  }
 }

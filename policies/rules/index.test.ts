@@ -106,6 +106,7 @@ describe("evaluatePolicies", () => {
       "skyporten-aws-s3-policy",
       "skyporten-prod-identity-protected",
       "skyporten-required-tags",
+      "skyporten-tag-values",
       "skyporten-stack-budgets",
     ]);
     for (const rule of RULES) {

@@ -5,6 +5,7 @@ import { federatedCredentialRule } from "./federatedCredential";
 import { protectedIdentityRule } from "./protectedIdentity";
 import { requiredTagsRule } from "./requiredTags";
 import { roleAssignmentRule } from "./roleAssignment";
+import { tagValuesRule } from "./tagValues";
 import type { EnforcementLevel, PolicyContext, PolicyResource, Rule } from "./types";
 
 /**
@@ -19,6 +20,7 @@ export const RULES: readonly Rule[] = [
   awsS3PolicyRule,
   protectedIdentityRule,
   requiredTagsRule,
+  tagValuesRule,
   budgetsRule,
 ];
 

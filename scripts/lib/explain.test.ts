@@ -73,6 +73,8 @@ function failures(e: Explanation): string[] {
 }
 
 const AZ70021 = "AADSTS70021: No matching federated identity record found for presented assertion";
+const AZ700213 = (sub: string) =>
+  `AADSTS700213: No matching federated identity record found for presented assertion subject '${sub}'`;
 
 describe("decodeToken", () => {
   it("accepts the token, `Bearer <token>` and the token endpoint's JSON response", async () => {
@@ -146,6 +148,7 @@ describe("explainToken", () => {
       ["aws", "role arn:aws:iam::000000000000:role/skyporten/skyporten-test-917422575", true],
     ]);
     expect(e.exchanges[0]!.checks.map((c) => `${c.name}: ${c.detail}`)).toEqual([
+      "algorithm: RS256 is a signing algorithm the clouds accept",
       'issuer: "https://test.sky.maskinporten.no" matches exactly',
       'subject: "0192:917422575;banenor:payloadmanager.storage" is exactly the trusted subject',
       'audience: "https://skyporten.test.banenor.example.no" matches exactly',
@@ -165,31 +168,31 @@ describe("explainToken", () => {
     ]);
   });
 
-  it("trailing-slash issuer: AADSTS70021 on Azure, no OIDC provider on AWS", async () => {
+  it("trailing-slash issuer: AADSTS700211 on Azure, no OIDC provider on AWS", async () => {
     const e = explainAt(await token(ENTUR, { iss: `${TEST_ISSUER}/` }));
     expect(e.ok).toBe(false);
     expect(failures(e)).toEqual([
-      `azure issuer trailing-slash -> ${AZ70021}`,
+      "azure issuer trailing-slash -> AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://test.sky.maskinporten.no/'",
       "aws issuer trailing-slash -> InvalidIdentityToken: No OpenIDConnect provider found in your account for https://test.sky.maskinporten.no/",
     ]);
-    expect(e.exchanges[0]!.checks[0]!.fix).toBe(
+    expect(e.exchanges[0]!.checks[1]!.fix).toBe(
       'request the token from Skyporten\'s token endpoint https://test.sky.maskinporten.no/token; its iss is then "https://test.sky.maskinporten.no"',
     );
   });
 
   it("plain Maskinporten and the outdated sky.maskinporten.dev issuers are named as such", async () => {
     expect(failures(explainAt(await token(NORDLYS, { iss: "https://test.maskinporten.no/" })))).toEqual([
-      `azure issuer plain-maskinporten -> ${AZ70021}`,
+      "azure issuer plain-maskinporten -> AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://test.maskinporten.no/'",
     ]);
     expect(failures(explainAt(await token(NORDLYS, { iss: "https://sky.maskinporten.dev/" })))).toEqual([
-      `azure issuer outdated-dev-issuer -> ${AZ70021}`,
+      "azure issuer outdated-dev-issuer -> AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://sky.maskinporten.dev/'",
     ]);
   });
 
   it("subject without scope (the outdated format) fails on both clouds with the one-scope fix", async () => {
     const e = explainAt(await token(ENTUR, { sub: `0192:${ENTUR}` }));
     expect(failures(e)).toEqual([
-      `azure subject no-scope -> ${AZ70021}`,
+      `azure subject no-scope -> ${AZ700213(`0192:${ENTUR}`)}`,
       "aws subject no-scope -> AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
     ]);
     const check = e.exchanges[0]!.checks.find((c) => c.name === "subject")!;
@@ -203,7 +206,7 @@ describe("explainToken", () => {
 
   it("another scope or several scopes in sub", async () => {
     expect(failures(explainAt(await token(NORDLYS, { sub: `0192:${NORDLYS};other:scope` })))).toEqual([
-      `azure subject other-scope -> ${AZ70021}`,
+      `azure subject other-scope -> ${AZ700213(`0192:${NORDLYS};other:scope`)}`,
     ]);
     expect(
       failures(
@@ -211,7 +214,7 @@ describe("explainToken", () => {
           await token(NORDLYS, { sub: `0192:${NORDLYS};banenor:payloadmanager.storage other:scope` }),
         ),
       ),
-    ).toEqual([`azure subject several-scopes -> ${AZ70021}`]);
+    ).toEqual([`azure subject several-scopes -> ${AZ700213(`0192:${NORDLYS};banenor:payloadmanager.storage other:scope`)}`]);
   });
 
   it("other org: a token of Fjordkraft judged for Entur (--org) fails, naming whose client was used", async () => {
@@ -222,7 +225,7 @@ describe("explainToken", () => {
       "the token belongs to organization 921345674 (Fjordkraft Data AS), not 917422575: it was obtained with another organization's Maskinporten client",
     ]);
     expect(failures(e)).toEqual([
-      `azure subject other-organization -> ${AZ70021}`,
+      `azure subject other-organization -> ${AZ700213(`0192:${FJORDKRAFT};banenor:payloadmanager.storage`)}`,
       "aws subject other-organization -> AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
     ]);
   });
@@ -231,7 +234,7 @@ describe("explainToken", () => {
     const e = explainAt(await token(ENTUR, { sub: `0192:${FJORDKRAFT};banenor:payloadmanager.storage` }));
     expect(e.general.filter((g) => !g.ok).map((g) => g.reason)).toEqual(["inconsistent"]);
     expect(failures(e)).toEqual([
-      `azure subject other-organization -> ${AZ70021}`,
+      `azure subject other-organization -> ${AZ700213(`0192:${FJORDKRAFT};banenor:payloadmanager.storage`)}`,
       "aws subject other-organization -> AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
     ]);
   });
@@ -245,7 +248,7 @@ describe("explainToken", () => {
       "a role in account 000000000000",
     ]);
     expect(failures(e)).toEqual([
-      "azure partner not-onboarded -> AADSTS700016: Application with identifier '...' was not found in the directory (no identity exists for this organization), or AADSTS70021 with another organization's client id",
+      "azure partner not-onboarded -> AADSTS700016: Application with identifier '<client id>' was not found in the directory (no identity exists for this organization), or AADSTS700213 with another organization's client id",
       "aws partner not-onboarded -> AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
     ]);
     expect(e.exchanges[0]!.checks.find((c) => c.name === "partner")!.fix).toBe(
@@ -255,7 +258,7 @@ describe("explainToken", () => {
 
   it("suspended partner: the trust is gone until reinstated", async () => {
     const e = explainAt(await token(SUSPENDED));
-    expect(failures(e)).toEqual([`azure partner suspended -> ${AZ70021}`]);
+    expect(failures(e)).toEqual([`azure partner suspended -> ${AZ70021} (the identity has no federated credential while suspended)`]);
     expect(e.exchanges[0]!.checks.find((c) => c.name === "partner")!.fix).toBe(
       "reinstate it: set status: active for 812345672 in stacks/test.yaml, open a pull request, then pulumi up",
     );
@@ -269,10 +272,10 @@ describe("explainToken", () => {
     ]);
   });
 
-  it("wrong audience: AADSTS70021 on Azure, Incorrect token audience on AWS", async () => {
+  it("wrong audience: AADSTS700212 on Azure, Incorrect token audience on AWS", async () => {
     const e = explainAt(await token(ENTUR, { aud: "https://skyporten.test.banenor.example.no/" }));
     expect(failures(e)).toEqual([
-      `azure audience wrong-audience -> ${AZ70021}`,
+      "azure audience wrong-audience -> AADSTS700212: No matching federated identity record found for presented assertion audience 'https://skyporten.test.banenor.example.no/'",
       "aws audience wrong-audience -> InvalidIdentityToken: Incorrect token audience",
     ]);
     expect(e.exchanges[1]!.checks.find((c) => c.name === "audience")!.fix).toBe(
@@ -312,7 +315,7 @@ describe("explainToken", () => {
       signature: { ok: false, cause: "signature", detail: "the signature does not verify" },
     });
     expect(failures(bad)).toEqual([
-      "azure signature signature -> invalid_client: Entra ID cannot verify the assertion's signature with the issuer's keys",
+      "azure signature signature -> AADSTS700027: Client assertion contains an invalid signature",
       "aws signature signature -> InvalidIdentityToken: the token's signature could not be verified",
     ]);
     const unverified = explainAt(await token(NORDLYS), {
@@ -343,8 +346,9 @@ describe("formatting", () => {
       "  iat        2030-03-17T17:46:30Z (10 s ago)",
       "  exp        2030-03-17T17:48:30Z (in 110 s)",
     ]);
-    expect(text).toContain(
-      "Result: every exchange this organization is provisioned for would succeed (Azure, AWS)",
+    expect(text).toContain("Signature: NOT checked");
+    expect(text.split("\n").at(-1)).toBe(
+      "Result: the claims are right: every exchange this organization is provisioned for would succeed (Azure, AWS) IF the signature is genuine. The signature was NOT checked (run with --verify to check it against the issuer's published keys)",
     );
   });
 });

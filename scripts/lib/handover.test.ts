@@ -3,6 +3,7 @@ import { FIXTURE_TENANT, settingsFixture } from "../../infra/settings/testFixtur
 import type { Partner } from "../../infra/manifest/schema";
 import { partnerFacts } from "../../infra/partnerFacts";
 import { handoverJson, handoverMarkdown, troubleshootingRows, type HandoverMeta } from "./handover";
+import { tokenExamples } from "./handoverExamples";
 
 const TENANT = FIXTURE_TENANT;
 const CLIENT_ID = "0a1b2c3d-0000-4000-8000-000000000001";
@@ -40,7 +41,16 @@ const both = partner({
 
 const offline: HandoverMeta = { stack: "test", manifest: "stacks/test.yaml", outputs: null };
 const lines = (md: string) => md.split("\n");
-const headings = (md: string) => lines(md).filter((l) => l.startsWith("#"));
+/** Lines outside fenced code blocks (a `#` inside a block is a shell comment, not a heading). */
+const prose = (md: string) => {
+  let inFence = false;
+  return lines(md).filter((l) => {
+    if (l.startsWith("```")) inFence = !inFence;
+    return !inFence && !l.startsWith("```");
+  });
+};
+/** Document and section headings (not the examples' sub-headings). */
+const headings = (md: string) => prose(md).filter((l) => /^##? /.test(l));
 
 describe("handoverMarkdown", () => {
   it("Azure-only partner: Azure section with login, SDK variables and per-grant commands; no AWS", () => {
@@ -138,7 +148,7 @@ describe("handoverMarkdown", () => {
     expect(l).toEqual(
       expect.arrayContaining([
         "| Issuer | `https://test.sky.maskinporten.no` (exact: no trailing slash) |",
-        "| Token endpoint | `https://test.sky.maskinporten.no/token` |",
+        "| Token endpoint | `https://test.sky.maskinporten.no/token` (POST, `application/x-www-form-urlencoded`) |",
         "| Scope to request | `banenor:payloadmanager.storage` (exactly this one scope, nothing else) |",
         "| resource (becomes the token's aud) | `https://skyporten.test.example.no` |",
         "| Subject your token will carry (sub) | `0192:917422575;banenor:payloadmanager.storage` |",
@@ -181,24 +191,30 @@ describe("handoverMarkdown", () => {
 });
 
 describe("troubleshootingRows", () => {
-  it("covers AADSTS70021, 700016 (client id vs object id), 700024 and the AWS errors, with this partner's values", () => {
+  it("names every error of the token request, the Entra exchange and AWS, with this partner's values", () => {
     const rows = troubleshootingRows(
       partnerFacts(settings(), both, { azure: { clientId: CLIENT_ID, tenantId: TENANT } }),
     );
     expect(rows.map((r) => r[0])).toEqual([
-      "AADSTS70021 (or AADSTS700213): No matching federated identity record found for presented assertion",
-      "AADSTS700016: Application with identifier '...' was not found in the directory",
+      "400 invalid_grant: Invalid JWT claim aud",
+      "400 invalid_grant: (the description names the claim or the key at fault)",
+      "400 invalid_scope: (the client may not request this scope)",
+      "AADSTS700211: No matching federated identity record found for presented assertion issuer '...'",
+      "AADSTS700212: No matching federated identity record found for presented assertion audience '...'",
+      "AADSTS700213: No matching federated identity record found for presented assertion subject '...'",
+      "AADSTS70021: No matching federated identity record found for presented assertion",
       "AADSTS700024: Client assertion is not within its valid time range",
-      "AuthorizationPermissionMismatch / 403 from storage",
+      "AADSTS700016: Application with identifier '...' was not found in the directory",
+      "AADSTS700027: Client assertion contains an invalid signature",
+      "403 AuthorizationPermissionMismatch from storage",
       "InvalidIdentityToken: Incorrect token audience",
       "InvalidIdentityToken: No OpenIDConnect provider found in your account for ...",
       "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
       "ExpiredTokenException: Token expired",
     ]);
-    expect(rows[1]![2]).toBe(`Log in with client id \`${CLIENT_ID}\` and tenant \`${TENANT}\`.`);
-    expect(rows[4]![2]).toBe(
-      "Send resource `https://skyporten.test.example.no` exactly when requesting the token.",
-    );
+    expect(rows[0]![2]).toBe("Set the grant's aud to `https://test.sky.maskinporten.no` exactly.");
+    expect(rows[8]![2]).toBe(`Log in with client id \`${CLIENT_ID}\` and tenant \`${TENANT}\`.`);
+    expect(rows[11]![2]).toBe("Send resource `https://skyporten.test.example.no` exactly in the grant.");
   });
 });
 
@@ -212,6 +228,13 @@ describe("handoverJson", () => {
       manifest: "stacks/test.yaml",
       outputs: null,
       partner: facts,
+      examples: { token: tokenExamples(facts.tokenRequest), gateway: null },
     });
+    expect(handoverJson(facts, offline).examples.token.map((x) => x.title)).toEqual([
+      "Shell (openssl + curl + jq)",
+      "Node.js (jose)",
+      "Python (jwcrypto + requests, as in Digdir's Skyporten example)",
+      ".NET (Microsoft.IdentityModel.JsonWebTokens)",
+    ]);
   });
 });

@@ -1,17 +1,29 @@
 import type { Access } from "../../infra/manifest/schema";
-import type { AwsFacts, AzureFacts, AzureGrantFact, PartnerFacts } from "../../infra/partnerFacts";
+import type { AwsFacts, AzureFacts, AzureGrantFact, GatewayFacts, PartnerFacts } from "../../infra/partnerFacts";
+import {
+  gatewayDotnetLines,
+  gatewayRestLines,
+  gatewayTokenLines,
+  PARTNER_ENV,
+  TOKEN_FILE,
+  tokenExamples,
+  type Example,
+} from "./handoverExamples";
+import { troubleshootingRows } from "./handoverTroubleshooting";
+import { code, fence, table } from "./markdown";
 
 /**
  * The partner's handover document, rendered from PartnerFacts only (infra/partnerFacts.ts decides every value),
  * as markdown for people and as a JSON twin for scripts. Nothing secret goes in: no keys, no tokens, no object
- * ids (partners log in with the client id; an object id there gives AADSTS700016).
+ * ids (partners log in with the client id; an object id there gives AADSTS700016). With a partner gateway, every
+ * storage call goes through it: the storage account's own endpoints are never offered.
  */
+
+export { TOKEN_FILE } from "./handoverExamples";
+export { troubleshootingRows } from "./handoverTroubleshooting";
 
 /** Shown instead of the client id when the deployed stack's outputs were not given. */
 export const CLIENT_ID_UNKNOWN = "assigned at deployment";
-
-/** File the examples keep the Skyporten token in. */
-export const TOKEN_FILE = "skyporten-token.jwt";
 
 export interface HandoverMeta {
   stack: string;
@@ -20,7 +32,7 @@ export interface HandoverMeta {
   outputs: string | null;
 }
 
-/** The JSON twin: the facts plus where they came from. Stable field names (scripts may read it). */
+/** The JSON twin: the facts plus where they came from, and the same examples. Stable field names (scripts may read it). */
 export interface HandoverJson {
   kind: "skyporten-handover";
   version: 1;
@@ -28,9 +40,16 @@ export interface HandoverJson {
   manifest: string;
   outputs: string | null;
   partner: PartnerFacts;
+  examples: {
+    /** The token request in shell, Node.js, Python and .NET. */
+    token: Example[];
+    /** Through the partner gateway; null without one (or without Azure grants). */
+    gateway: { entraToken: string[]; rest: string[]; dotnet: string[] } | null;
+  };
 }
 
 export function handoverJson(facts: PartnerFacts, meta: HandoverMeta): HandoverJson {
+  const az = facts.azure;
   return {
     kind: "skyporten-handover",
     version: 1,
@@ -38,19 +57,19 @@ export function handoverJson(facts: PartnerFacts, meta: HandoverMeta): HandoverJ
     manifest: meta.manifest,
     outputs: meta.outputs,
     partner: facts,
+    examples: {
+      token: tokenExamples(facts.tokenRequest),
+      gateway:
+        az === null || az.gateway === null
+          ? null
+          : {
+              entraToken: gatewayTokenLines(az, az.gateway),
+              rest: az.grants.flatMap((g) => gatewayRestLines(az.gateway!, g)),
+              dotnet: gatewayDotnetLines(az, az.gateway),
+            },
+    },
   };
 }
-
-const code = (v: string) => `\`${v.replace(/`/g, "'")}\``;
-const cell = (v: string) => v.replace(/\|/g, "\\|").replace(/\n/g, " ");
-function table(head: string[], rows: string[][]): string {
-  return [
-    `| ${head.map(cell).join(" | ")} |`,
-    `|${head.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
-  ].join("\n");
-}
-const fence = (lang: string, lines: string[]) => ["```" + lang, ...lines, "```"].join("\n");
 
 const ACCESS_TEXT: Record<Access, string> = {
   read: "read (list and download)",
@@ -106,65 +125,178 @@ function sessionName(facts: PartnerFacts): string {
   return `skyporten-${facts.orgNumber}`;
 }
 
-/** Rows of the troubleshooting table for the clouds this partner uses. */
-export function troubleshootingRows(facts: PartnerFacts): string[][] {
-  const rows: string[][] = [];
-  const expect = `${code(facts.issuer)} (exact, no trailing slash), sub ${code(facts.subject)}, aud ${code(facts.audience)}`;
-  if (facts.azure !== null) {
-    rows.push(
+const ENV_NAME = (facts: PartnerFacts) => (facts.environment === "prod" ? "production" : "test");
+
+/** Section "Get a Skyporten token": the facts, the complete grant, and the examples in four languages. */
+function tokenSection(facts: PartnerFacts): string[] {
+  const t = facts.tokenRequest;
+  const out: string[] = [
+    table(
+      ["What", "Value"],
       [
-        "AADSTS70021 (or AADSTS700213): No matching federated identity record found for presented assertion",
-        "The token's issuer, subject or audience differs from the trust the platform configured, by even one character.",
-        `The token must carry iss ${expect}. Request exactly one scope (${code(facts.scope)}) from ${code(facts.tokenEndpoint)} with resource ${code(facts.audience)}; a token from plain Maskinporten has the wrong issuer. Right after onboarding, allow a few minutes for Entra ID to replicate the trust.`,
+        ["Environment", ENV_NAME(facts)],
+        ["Organization", `${facts.orgNumber} (${code(facts.consumerId)} in the token's consumer.ID)`],
+        ["Issuer", `${code(facts.issuer)} (exact: no trailing slash)`],
+        ["Token endpoint", `${code(t.tokenEndpoint)} (${t.method}, ${code(t.contentType)})`],
+        ["Discovery document", code(facts.discoveryUrl)],
+        ["Scope to request", `${code(facts.scope)} (exactly this one scope, nothing else)`],
+        ["resource (becomes the token's aud)", code(t.resource)],
+        ["Subject your token will carry (sub)", code(facts.subject)],
       ],
+    ),
+    "",
+    `The token request is an RFC 7523 JWT grant signed with your Maskinporten client's key, addressed to **Skyporten itself**: its ${code("aud")} is the issuer ${code(t.grantAudience)}, not the token endpoint and never with a trailing slash. Every field:`,
+    "",
+    table(
+      ["Part", "Name", "Value", "Rule"],
+      t.fields.map((f) => [f.part, code(f.name), f.value === null ? "_yours_" : code(f.value), f.rule]),
+    ),
+    "",
+    `Each example below reads your client from ${code(PARTNER_ENV.clientId)}, ${code(PARTNER_ENV.keyId)} and ${code(PARTNER_ENV.keyFile)} (the private key's PEM file) and writes the token to ${code(TOKEN_FILE)}.`,
+    "",
+  ];
+  for (const ex of tokenExamples(t)) out.push(`### ${ex.title}`, "", fence(ex.lang, ex.lines), "");
+  out.push("Tokens are short-lived: fetch a new one right before each exchange below.", "");
+  return out;
+}
+
+const grantRows = (azure: AzureFacts) =>
+  azure.grants.map((g) => [
+    code(g.container),
+    g.path === null ? "(whole container)" : code(g.path),
+    ACCESS_TEXT[g.access],
+    code(azure.gateway === null ? g.url : g.gatewayUrl!),
+  ]);
+
+/** Who the partner logs in as: the tenant, the client id and the identity's name. */
+const identityRows = (az: AzureFacts): string[][] => [
+  ["Tenant id", code(az.tenantId)],
+  ["Client id (log in with this)", az.clientId === null ? `_${CLIENT_ID_UNKNOWN}_` : code(az.clientId)],
+  [az.identityKind === "app-registration" ? "App registration" : "Managed identity", code(az.identityName)],
+];
+
+/** Azure through the partner gateway: only the gateway URL and the token audience, never the account's endpoints. */
+function azureGatewaySection(az: AzureFacts, gw: GatewayFacts): string[] {
+  return [
+    table(
+      ["What", "Value"],
       [
-        "AADSTS700016: Application with identifier '...' was not found in the directory",
-        "The login used the identity's object (principal) id instead of its client id, or the wrong tenant.",
-        `Log in with ${facts.azure.clientId === null ? "the client id of the Azure section (not the object id)" : `client id ${code(facts.azure.clientId)}`} and tenant ${code(facts.azure.tenantId)}.`,
+        ...identityRows(az),
+        ["Gateway (all storage calls go here)", code(gw.url)],
+        ["Entra token audience (the gateway routes on it)", code(gw.tokenAudience)],
+        ["Blob REST API version", code(gw.blobApiVersion)],
       ],
+    ),
+    "",
+    `You reach storage only through the gateway, with the plain Azure Blob REST API: ${code(`PUT ${gw.url}/<container>/<blob>`)}. Never call the storage account directly; the gateway validates your Entra token and routes on its audience.`,
+    "",
+    "Granted:",
+    "",
+    table(["Container", "Path", "Access", "URL"], grantRows(az)),
+    "",
+    "### Exchange the Skyporten token for an Entra token",
+    "",
+    fence("bash", gatewayTokenLines(az, gw)),
+    "",
+    "### Upload, list and download through the gateway (REST)",
+    "",
+    fence("bash", az.grants.flatMap((g) => gatewayRestLines(gw, g))),
+    "",
+    "### .NET (Azure.Identity + Azure.Storage.Blobs), as in the platform's guide",
+    "",
+    fence("csharp", gatewayDotnetLines(az, gw)),
+    "",
+    "### The gateway's rules",
+    "",
+    `- Files are kept ${gw.retentionDays} days after creation, then deleted.`,
+    `- At most ${gw.maxRequestMegabytes} MB per request: upload larger files in blocks (Put Block, then Put Block List).`,
+    `- File names may use only the characters ${code(gw.fileNameCharacters)} (${code("kjorebok.xlsx")}, not ${code("kjørebok.xlsx")}).`,
+    `- Allowed file types: ${gw.allowedFileTypes.map((x) => `.${x}`).join(" ")}. Ask the platform team for another type.`,
+    "",
+  ];
+}
+
+/** Azure without a gateway: the storage account's own endpoints. */
+function azureDirectSection(az: AzureFacts): string[] {
+  return [
+    table(
+      ["What", "Value"],
       [
-        "AADSTS700024: Client assertion is not within its valid time range",
-        "The Skyporten token has expired (they live for minutes) or the machine's clock is off.",
-        "Fetch a new token immediately before logging in; keep the clock synchronised (NTP).",
+        ...identityRows(az),
+        ["Storage account", code(az.storageAccount)],
+        ["Blob endpoint", code(az.blobEndpoint)],
+        ["Data Lake (dfs) endpoint", code(az.dfsEndpoint)],
       ],
+    ),
+    "",
+    "Granted:",
+    "",
+    table(["Container", "Path", "Access", "URL"], grantRows(az)),
+    "",
+    "Log in with the Skyporten token, then try the grants:",
+    "",
+    fence("bash", [
+      `az login --service-principal -u ${clientIdForCommands(az)} -t ${az.tenantId} --federated-token "$(cat ${TOKEN_FILE})" --allow-no-subscriptions`,
+      ...az.grants.flatMap((g) => azureGrantCommands(az, g)),
+    ]),
+    "",
+    "Azure SDKs (DefaultAzureCredential / WorkloadIdentityCredential) read these variables; they re-read the token file, so keep writing fresh tokens to it:",
+    "",
+    fence("bash", [
+      `export AZURE_CLIENT_ID=${clientIdForCommands(az)}`,
+      `export AZURE_TENANT_ID=${az.tenantId}`,
+      `export AZURE_FEDERATED_TOKEN_FILE="$PWD/${TOKEN_FILE}"`,
+    ]),
+    "",
+  ];
+}
+
+function awsSection(facts: PartnerFacts, aws: AwsFacts): string[] {
+  return [
+    table(
+      ["What", "Value"],
       [
-        "AuthorizationPermissionMismatch / 403 from storage",
-        "Logged in, but the operation is outside the grants (e.g. listing with write-only access, or outside the granted path).",
-        "Compare the operation with the grants table above; ask the platform team for a manifest change if you need more.",
+        ["Role ARN", code(aws.roleArn)],
+        ["Region", code(aws.region)],
+        ["OIDC provider (platform side)", code(aws.providerArn)],
+        ["Session duration", `up to ${aws.maxSessionDurationSeconds} s`],
       ],
-    );
-  }
-  if (facts.aws !== null) {
-    rows.push(
-      [
-        "InvalidIdentityToken: Incorrect token audience",
-        "The token's aud is not the audience the platform's OIDC provider accepts.",
-        `Send resource ${code(facts.audience)} exactly when requesting the token.`,
-      ],
-      [
-        "InvalidIdentityToken: No OpenIDConnect provider found in your account for ...",
-        "The token's issuer is not the Skyporten issuer the platform trusts (plain Maskinporten, trailing slash, other environment).",
-        `Get the token from ${code(facts.tokenEndpoint)}; its iss must be ${code(facts.issuer)}.`,
-      ],
-      [
-        "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
-        "The token's subject does not match the role's trust (another organization's client, or no scope in sub), or the role ARN is wrong.",
-        `Use role ${code(facts.aws.roleArn)} with a token whose sub is ${code(facts.subject)} (request exactly one scope).`,
-      ],
-      [
-        "ExpiredTokenException: Token expired",
-        "The Skyporten token has expired.",
-        "Fetch a new token immediately before assuming the role.",
-      ],
-    );
-  }
-  return rows;
+    ),
+    "",
+    "Granted:",
+    "",
+    table(
+      ["Bucket", "Prefix", "Access", "URI"],
+      aws.grants.map((g) => [code(g.bucket), code(g.prefix), ACCESS_TEXT[g.access], code(g.s3Uri)]),
+    ),
+    "",
+    "Exchange the Skyporten token for temporary credentials (no AWS credentials needed for this call):",
+    "",
+    fence("bash", [
+      `aws sts assume-role-with-web-identity --region ${aws.region} \\`,
+      `  --role-arn ${aws.roleArn} \\`,
+      `  --role-session-name ${sessionName(facts)} \\`,
+      `  --web-identity-token "$(cat ${TOKEN_FILE})"`,
+    ]),
+    "",
+    "AWS SDKs and the CLI do the exchange themselves with these variables (they re-read the token file):",
+    "",
+    fence("bash", [
+      `export AWS_ROLE_ARN=${aws.roleArn}`,
+      `export AWS_WEB_IDENTITY_TOKEN_FILE="$PWD/${TOKEN_FILE}"`,
+      `export AWS_ROLE_SESSION_NAME=${sessionName(facts)}`,
+      `export AWS_REGION=${aws.region}`,
+      ...awsGrantCommands(aws),
+    ]),
+    "",
+  ];
 }
 
 /** The partner's handover document as markdown. */
 export function handoverMarkdown(facts: PartnerFacts, meta: HandoverMeta): string {
   const out: string[] = [];
-  const env = facts.environment === "prod" ? "production" : "test";
+  const env = ENV_NAME(facts);
+  const gateway = facts.azure?.gateway ?? null;
   out.push(`# Skyporten access for ${facts.name} (${facts.orgNumber}): ${env} environment`, "");
   out.push(
     `Generated by \`npm run handover\` from stack \`${meta.stack}\` (${meta.manifest}${meta.outputs === null ? ", offline" : `, deployed outputs ${meta.outputs}`}). ` +
@@ -180,149 +312,31 @@ export function handoverMarkdown(facts: PartnerFacts, meta: HandoverMeta): strin
 
   out.push("## 1. Before you start", "");
   out.push(
-    `1. In Digdir's self-service for Maskinporten (${env} environment), organization ${facts.orgNumber} creates a Maskinporten client and adds the scope ${code(facts.scope)} to it.`,
+    `1. In Digdir's self-service for Maskinporten (https://samarbeid.digdir.no, ${env} environment), organization ${facts.orgNumber} creates a Maskinporten client, registers a public key (JWK) on it (the key's kid goes in the token request) and adds the scope ${code(facts.scope)} to it.`,
     `2. Scope access: ${facts.maskinporten.scopeAccessManaged ? `the platform grants organization ${facts.orgNumber} access to ${code(facts.scope)} automatically.` : `the platform team grants organization ${facts.orgNumber} access to ${code(facts.scope)} by hand; you will be told when it is done.`}`,
+    ...(gateway === null
+      ? []
+      : [
+          `3. The steps: get a Skyporten token (section 2), exchange it for an Entra token for ${code(gateway.tokenAudience)}, and call the gateway ${code(gateway.url)} with it (section 3).`,
+        ]),
     "",
   );
 
-  out.push("## 2. Get a Skyporten token", "");
-  out.push(
-    table(
-      ["What", "Value"],
-      [
-        ["Environment", env],
-        ["Organization", `${facts.orgNumber} (${code(facts.consumerId)} in the token's consumer.ID)`],
-        ["Issuer", `${code(facts.issuer)} (exact: no trailing slash)`],
-        ["Token endpoint", code(facts.tokenEndpoint)],
-        ["Discovery document", code(facts.discoveryUrl)],
-        ["Scope to request", `${code(facts.scope)} (exactly this one scope, nothing else)`],
-        ["resource (becomes the token's aud)", code(facts.audience)],
-        ["Subject your token will carry (sub)", code(facts.subject)],
-      ],
-    ),
-    "",
-  );
-  out.push(
-    `Build the JWT grant as for any Maskinporten token (Digdir's JWT-grant guide) with ${code(`"scope": "${facts.scope}"`)} and ${code(`"resource": "${facts.audience}"`)}, and send it to the Skyporten token endpoint:`,
-    "",
-    fence("bash", [
-      `curl -s -X POST ${facts.tokenEndpoint} \\`,
-      "  --data-urlencode grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer \\",
-      `  --data-urlencode assertion="$JWT_GRANT" | jq -r .access_token > ${TOKEN_FILE}`,
-    ]),
-    "",
-    "Tokens are short-lived: fetch a new one right before each exchange below.",
-    "",
-  );
+  out.push("## 2. Get a Skyporten token", "", ...tokenSection(facts));
 
   let section = 3;
   if (facts.azure !== null) {
-    const az = facts.azure;
     out.push(`## ${section++}. Azure`, "");
-    out.push(
-      table(
-        ["What", "Value"],
-        [
-          ["Tenant id", code(az.tenantId)],
-          [
-            "Client id (log in with this)",
-            az.clientId === null ? `_${CLIENT_ID_UNKNOWN}_` : code(az.clientId),
-          ],
-          [az.identityKind === "app-registration" ? "App registration" : "Managed identity", code(az.identityName)],
-          ["Storage account", code(az.storageAccount)],
-          ["Blob endpoint", code(az.blobEndpoint)],
-          ["Data Lake (dfs) endpoint", code(az.dfsEndpoint)],
-        ],
-      ),
-      "",
-      "Granted:",
-      "",
-      table(
-        ["Container", "Path", "Access", "URL"],
-        az.grants.map((g) => [
-          code(g.container),
-          g.path === null ? "(whole container)" : code(g.path),
-          ACCESS_TEXT[g.access],
-          code(g.url),
-        ]),
-      ),
-      "",
-      "Log in with the Skyporten token, then try the grants:",
-      "",
-      fence("bash", [
-        `az login --service-principal -u ${clientIdForCommands(az)} -t ${az.tenantId} --federated-token "$(cat ${TOKEN_FILE})" --allow-no-subscriptions`,
-        ...az.grants.flatMap((g) => azureGrantCommands(az, g)),
-      ]),
-      "",
-      "Azure SDKs (DefaultAzureCredential / WorkloadIdentityCredential) read these variables; they re-read the token file, so keep writing fresh tokens to it:",
-      "",
-      fence("bash", [
-        `export AZURE_CLIENT_ID=${clientIdForCommands(az)}`,
-        `export AZURE_TENANT_ID=${az.tenantId}`,
-        `export AZURE_FEDERATED_TOKEN_FILE="$PWD/${TOKEN_FILE}"`,
-      ]),
-      "",
-    );
+    out.push(...(facts.azure.gateway === null ? azureDirectSection(facts.azure) : azureGatewaySection(facts.azure, facts.azure.gateway)));
   }
-
-  if (facts.aws !== null) {
-    const aws = facts.aws;
-    out.push(`## ${section++}. AWS`, "");
-    out.push(
-      table(
-        ["What", "Value"],
-        [
-          ["Role ARN", code(aws.roleArn)],
-          ["Region", code(aws.region)],
-          ["OIDC provider (platform side)", code(aws.providerArn)],
-          ["Session duration", `up to ${aws.maxSessionDurationSeconds} s`],
-        ],
-      ),
-      "",
-      "Granted:",
-      "",
-      table(
-        ["Bucket", "Prefix", "Access", "URI"],
-        aws.grants.map((g) => [code(g.bucket), code(g.prefix), ACCESS_TEXT[g.access], code(g.s3Uri)]),
-      ),
-      "",
-      "Exchange the Skyporten token for temporary credentials (no AWS credentials needed for this call):",
-      "",
-      fence("bash", [
-        `aws sts assume-role-with-web-identity --region ${aws.region} \\`,
-        `  --role-arn ${aws.roleArn} \\`,
-        `  --role-session-name ${sessionName(facts)} \\`,
-        `  --web-identity-token "$(cat ${TOKEN_FILE})"`,
-      ]),
-      "",
-      "AWS SDKs and the CLI do the exchange themselves with these variables (they re-read the token file):",
-      "",
-      fence("bash", [
-        `export AWS_ROLE_ARN=${aws.roleArn}`,
-        `export AWS_WEB_IDENTITY_TOKEN_FILE="$PWD/${TOKEN_FILE}"`,
-        `export AWS_ROLE_SESSION_NAME=${sessionName(facts)}`,
-        `export AWS_REGION=${aws.region}`,
-        ...awsGrantCommands(aws),
-      ]),
-      "",
-    );
-  }
-
+  if (facts.aws !== null) out.push(`## ${section++}. AWS`, "", ...awsSection(facts, facts.aws));
   if (facts.azure === null && facts.aws === null)
-    out.push(
-      `## ${section++}. Storage`,
-      "",
-      "No storage access is provisioned for this organization on this stack.",
-      "",
-    );
+    out.push(`## ${section++}. Storage`, "", "No storage access is provisioned for this organization on this stack.", "");
 
-  const rows = troubleshootingRows(facts);
-  if (rows.length > 0) {
-    out.push(`## ${section++}. Troubleshooting`, "", table(["Error", "Meaning", "Fix"], rows), "");
-    out.push(
-      "Still stuck? Send the platform team a token **after it has expired** (its `exp` has passed): they run `npm run explain` on it, which names the exact mismatch.",
-      "",
-    );
-  }
+  out.push(`## ${section++}. Troubleshooting`, "", table(["Error", "Meaning", "Fix"], troubleshootingRows(facts)), "");
+  out.push(
+    "Still stuck? Send the platform team a token **after it has expired** (its `exp` has passed): they run `npm run explain` on it, which names the exact mismatch.",
+    "",
+  );
   return `${out.join("\n").trimEnd()}\n`;
 }
