@@ -4,6 +4,7 @@ import { BlobContainer } from "@pulumi/azure-native/storage";
 import { Group } from "@pulumi/azuread/group";
 import { v5 as uuidv5 } from "uuid";
 import type { Container } from "../manifest/schema";
+import { roleAssignmentLogicalName } from "../naming";
 import { aclEntryInput, PathAcl, type PathAclPlan } from "./acl";
 import type { Settings } from "../settings/schema";
 import {
@@ -97,7 +98,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const roleDefinitionId = roleDefinitionResourceId(az.subscriptionId, role);
         assignments.push(
           new RoleAssignment(
-            `ra-${c.name}-${level}`,
+            roleAssignmentLogicalName(c.name, level),
             {
               scope,
               roleDefinitionId,
