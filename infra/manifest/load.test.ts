@@ -1121,3 +1121,116 @@ describe("loadManifestFile", () => {
     ]);
   });
 });
+
+describe("truncated, emptied and re-encoded files", () => {
+  const empty = (what: string) =>
+    `m.yaml:1:1 (document): the manifest is empty (${what}); an emptied or truncated file would remove every partner's access: restore it, or write "partners: []" for a stack without partners`;
+
+  it.each([
+    ["", "no content"],
+    ["\n\n", "no content"],
+    ["# all partners removed\n# by mistake\n", "only comments or a null value"],
+    ["null\n", "only comments or a null value"],
+    ["~\n", "only comments or a null value"],
+    ["---\n", "only comments or a null value"],
+  ])("%j is an error, never a valid manifest of 0 partners", (text, what) => {
+    expect(errorsOf(text)).toEqual([empty(what)]);
+  });
+
+  it("a mapping without a partners key is an error", () => {
+    expect(errorsOf(lines("containers:", "  - name: inbound"))).toEqual([
+      'm.yaml:1:1 partners: partners is missing: partners must be a list of partner entries ("- orgNumber: ..."); write "partners: []" for a stack without partners',
+    ]);
+  });
+
+  const sample = fs.readFileSync("stacks/test.yaml", "utf8");
+  const reference = loadManifestText(sample, "m.yaml", { today: TODAY });
+
+  it.each([
+    ["CR only", (t: string) => t.replace(/\n/g, "\r")],
+    ["CRLF", (t: string) => t.replace(/\n/g, "\r\n")],
+    ["mixed", (t: string) => t.split("\n").map((l, i) => l + ["\n", "\r\n", "\r"][i % 3]).join("")],
+  ])("the sample saved with %s line endings reads as the same manifest", (_name, convert) => {
+    expect(reference.ok).toBe(true);
+    expect(loadManifestText(convert(sample), "m.yaml", { today: TODAY })).toEqual(reference);
+  });
+
+  it("errors in a CR-only file are positioned on the line an editor shows", () => {
+    const text = lines(...HEAD, ...partner("917422575", "    stauts: active")).replace(/\n/g, "\r");
+    expect(errorsOf(text).map((e) => e.split(" ")[0])).toEqual(["m.yaml:9:5"]);
+  });
+});
+
+describe("display names and paths that hide or mislead", () => {
+  const named = (name: string) => lines("partners:", '  - orgNumber: "917422575"', `    name: ${JSON.stringify(name)}`);
+
+  it.each(["Hansen & Sønn (Bergen), AS", "Ærø Øst Åsen AS", "Sámi Čáhci AS", "Ole's Bil-Service AS", "北欧物流 AS"])(
+    "keeps the real company name %j",
+    (name) => {
+      expect(manifestOf(named(name)).partners[0]!.name).toBe(name);
+    },
+  );
+
+  it.each([
+    ["Entur\u0000AS", "0000", 6],
+    ["\u001b[31mEntur AS", "001B", 1],
+    ["Entur \u202eSA", "202E", 7],
+    ["Entur\u2066 AS", "2066", 6],
+    ["Ent\u200bur AS", "200B", 4],
+    ["Entur\ufeffAS", "FEFF", 6],
+    ["Entur\u0085AS", "0085", 6],
+  ])("refuses %j (U+%s)", (name, code, position) => {
+    expect(errorsOf(named(name))).toEqual([
+      `m.yaml:3:11 partners[0].name: name contains the invisible or control character U+${code} at position ${position}; such characters can disguise text in reviews and terminals: type it again without it`,
+    ]);
+  });
+
+  it("refuses the same characters in the contact", () => {
+    expect(errorsOf(lines("partners:", '  - orgNumber: "917422575"', "    name: A", '    contact: "a\\u202e@b"'))).toEqual([
+      "m.yaml:4:14 partners[0].contact: contact contains the invisible or control character U+202E at position 2; such characters can disguise text in reviews and terminals: type it again without it",
+    ]);
+  });
+
+  it("refuses organization number 000000000 (MOD11-valid, but no organization)", () => {
+    expect(errorsOf(lines("partners:", '  - orgNumber: "000000000"', "    name: A"))).toEqual([
+      `m.yaml:2:16 partners[0].orgNumber: organization number "000000000" is not an organization number (all zeros); use the partner's number from the Central Coordinating Register (Enhetsregisteret)`,
+    ]);
+  });
+
+  it.each([
+    ["azure", "      - { container: outbound, access: read, path: reports. }", "m.yaml:10:52 partners[0].azure[0].path: path", "reports.", "reports"],
+    ["azure", "      - { container: outbound, access: read, path: a/b../c }", "m.yaml:10:52 partners[0].azure[0].path: path", "b..", "b"],
+    ["aws", "      - { bucket: banenor-payload-test, access: read, prefix: a./ }", "m.yaml:10:63 partners[0].aws[0].prefix: prefix", "a.", "a"],
+  ])("refuses a %s path segment ending in a dot", (cloud, grant, where, segment, same) => {
+    expect(errorsOf(lines(...HEAD, ...partner("917422575", `    ${cloud}:`, grant)))).toEqual([
+      `${where} segment "${segment}" ends with "."; Azure drops a trailing dot, so it would name the same directory as "${same}": remove the dot`,
+    ]);
+  });
+});
+
+describe("names that would collide, and stack budgets", () => {
+  it("containers inbound and inbound-read would share group names: refused", () => {
+    expect(errorsOf(lines("containers:", "  - name: inbound", "  - name: inbound-read", "partners: []"))).toEqual([
+      'm.yaml:3:11 containers[1].name: containers "inbound-read" and "inbound" (containers[0]) would both name their groups "inbound-read-write" (the write group of one, the read-write group of the other): two resources with one name; rename one of the containers',
+    ]);
+    // In the other order.
+    expect(errorsOf(lines("containers:", "  - name: aaa-read", "  - name: aaa", "partners: []"))).toEqual([
+      'm.yaml:3:11 containers[1].name: containers "aaa" and "aaa-read" (containers[0]) would both name their groups "aaa-read-write" (the read-write group of one, the write group of the other): two resources with one name; rename one of the containers',
+    ]);
+    // Containers that merely start like another are fine ("<c>-read" + "write" is the only way two keys meet).
+    const fine = ["inbound", "inbound-readers", "inbound-read-write", "inbound-write", "inbound-traverse"];
+    expect(manifestOf(lines("containers:", ...fine.map((n) => `  - name: ${n}`), "partners: []")).containers).toHaveLength(5);
+  });
+
+  it("more containers than the subscription's role-assignment budget allows is an error before any plan", () => {
+    const data = { containers: Array.from({ length: 501 }, (_, i) => ({ name: `c${i}x` })), partners: [] };
+    const r = ManifestSchema.safeParse(data);
+    expect(r.success ? [] : r.error.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      [
+        "containers",
+        "at most 500 containers per stack: each takes 2 of the subscription's 4,000 role assignments (and test and prod may share a subscription); split the stack",
+      ],
+    ]);
+    expect(ManifestSchema.safeParse({ ...data, containers: data.containers.slice(0, 500) }).success).toBe(true);
+  });
+});
