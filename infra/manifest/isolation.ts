@@ -40,8 +40,8 @@ export interface IsolationPartner {
 }
 
 export interface IsolationInput {
-  containers: readonly { name: string; shared: boolean }[];
-  buckets: readonly { name: string; shared: boolean }[];
+  containers: readonly { name: string; shared?: boolean }[];
+  buckets: readonly { name: string; shared?: boolean }[];
   partners: readonly (IsolationPartner | undefined)[];
 }
 
@@ -176,8 +176,8 @@ function conflictMessage(kind: ConflictKind, at: Area, other: Area): string {
 /** Every isolation conflict of a manifest, at most one per grant, in manifest order. */
 export function isolationFindings(input: IsolationInput): IsolationFinding[] {
   const shared = new Set([
-    ...input.containers.filter((c) => c.shared).map((c) => `azure\u0000${c.name}`),
-    ...input.buckets.filter((b) => b.shared).map((b) => `aws\u0000${b.name}`),
+    ...input.containers.filter((c) => c.shared === true).map((c) => `azure\u0000${c.name}`),
+    ...input.buckets.filter((b) => b.shared === true).map((b) => `aws\u0000${b.name}`),
   ]);
   const areas = areasOf(input);
   const scopeKey = (a: Area) => `${a.cloud}\u0000${a.scope}`;

@@ -621,7 +621,7 @@ describe("isolation between partners", () => {
     expect(cpuMs).toBeLessThan(3000);
     expect(r.success).toBe(true);
     // One nested grant among them is still found.
-    data.partners[99]!.azure[100]!.path = `p/${orgs[0]}/d0/x`;
+    (data.partners[99]!.azure[100] as { path: string }).path = `p/${orgs[0]}/d0/x`;
     const bad = ManifestSchema.safeParse(data);
     expect(bad.success ? [] : bad.error.issues.map((i) => i.path.join("."))).toEqual(["partners.99.azure.100.path"]);
   });

@@ -14,7 +14,7 @@ import {
   planManifestInChild,
   readManifestAtRef,
   semanticDiff,
-  withoutReviewDates,
+  baseForDiff,
   type SemanticDiff,
 } from "./diff";
 import type { PlanJson } from "./plan";
@@ -31,7 +31,9 @@ function manifest(text: string): Manifest {
 
 const HEADER = `containers:
   - name: inbound
+    shared: true
   - name: outbound
+    shared: true
   - name: entur-exchange
 buckets:
   - name: banenor-payload-test
@@ -169,6 +171,7 @@ const TEST_HEAD =
 
 const PROD_HEADER = `containers:
   - name: inbound
+    shared: true
   - name: outbound
   - name: entur-exchange
 buckets:
@@ -457,8 +460,14 @@ describe("reading the base manifest with git", () => {
   });
 
   it("review dates are dropped from the base before planning (an expired date must not stop the diff)", () => {
-    expect(withoutReviewDates(`# c\npartners:\n  - orgNumber: "917422575" # entur\n    name: Entur AS\n    reviewBy: 2020-01-01\n    azure: []\n`)).toBe(
+    expect(baseForDiff(`# c\npartners:\n  - orgNumber: "917422575" # entur\n    name: Entur AS\n    reviewBy: 2020-01-01\n    azure: []\n`)).toBe(
       `# c\npartners:\n  - orgNumber: "917422575" # entur\n    name: Entur AS\n    azure: []\n`,
+    );
+  });
+
+  it("the base is planned with every container and bucket shared: isolation rules added since must not stop the diff", () => {
+    expect(baseForDiff("containers:\r\n  - name: inbound\r\n  - { name: outbound, shared: false }\r\nbuckets:\r\n  - name: b-1\r\npartners: []\r\n")).toBe(
+      "containers:\n  - name: inbound\n    shared: true\n  - { name: outbound, shared: true }\nbuckets:\n  - name: b-1\n    shared: true\npartners: []\n",
     );
   });
 });

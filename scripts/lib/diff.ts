@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isSeq, parseDocument } from "yaml";
-import { formatProblem, loadManifestText } from "../../infra/manifest/load";
+import { formatProblem, loadManifestText, withLineFeeds } from "../../infra/manifest/load";
 import type { Access, AwsGrant, AzureGrant, Manifest, Partner, PartnerStatus } from "../../infra/manifest/schema";
 import { partnerLogicalName } from "../../infra/naming";
 import type { Settings } from "../../infra/settings/schema";
@@ -484,12 +484,21 @@ export async function planManifestInChild(options: { stack: string; manifestText
   return result.plan;
 }
 
-/** The manifest without `reviewBy` keys (the child plan validates dates against today). Resources do not depend on them. */
-export function withoutReviewDates(text: string): string {
-  const doc = parseDocument(text);
+/**
+ * The base manifest as the diff plans it, with changes that create no resource and only decide whether it
+ * validates today: without `reviewBy` keys (the child plan validates dates against today), and every container
+ * and bucket `shared: true` (the base is what is deployed; isolation rules added since must not stop the diff,
+ * and the head is validated as usual). Line endings are made LF first, as the loader reads them.
+ */
+export function baseForDiff(text: string): string {
+  const doc = parseDocument(withLineFeeds(text));
   const partners = doc.get("partners");
   if (isSeq(partners)) {
     for (const item of partners.items) if (isMap(item)) item.delete("reviewBy");
+  }
+  for (const key of ["containers", "buckets"]) {
+    const list = doc.get(key);
+    if (isSeq(list)) for (const item of list.items) if (isMap(item)) item.set("shared", true);
   }
   return doc.toString({ lineWidth: 0 });
 }
@@ -510,7 +519,7 @@ export interface DiffAgainstBaseOptions {
 export async function diffAgainstBase(options: DiffAgainstBaseOptions): Promise<SemanticDiff> {
   const read = options.readBase ?? ((ref: string, file: string) => readManifestAtRef(ref, file, options.projectDir));
   // A manifest that did not exist at the ref: everything is new.
-  const text = read(options.baseRef, options.manifestFile) ?? "";
+  const text = baseForDiff(read(options.baseRef, options.manifestFile) ?? "partners: []\n");
   const shown = `${options.baseRef}:${options.manifestFile}`;
   // Judge review dates as of long ago: a reviewBy that has passed since the base commit is an error today, but
   // review dates create no resources, so they must not stop the diff (the head is validated as usual).
@@ -520,7 +529,7 @@ export async function diffAgainstBase(options: DiffAgainstBaseOptions): Promise<
       `${loaded.errors.map(formatProblem).join("\n")}\nthe manifest at ${options.baseRef} is invalid, so there is nothing to diff against; choose another --base`,
     );
   }
-  const basePlan = await planManifestInChild({ stack: options.stack, manifestText: withoutReviewDates(text), ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }) });
+  const basePlan = await planManifestInChild({ stack: options.stack, manifestText: text, ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }) });
   return semanticDiff({
     stack: options.stack,
     baseRef: options.baseRef,

@@ -10,6 +10,7 @@ const COMMENTED = `# yaml-language-server: $schema=./manifest.schema.json
 # Header comment.
 containers:
   - name: inbound # drop box
+    shared: true
   - name: outbound
 
 buckets:

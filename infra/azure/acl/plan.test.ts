@@ -137,7 +137,7 @@ describe("ACL planning", () => {
     (n) => {
       const orgs = orgNumbers(n);
       const manifest = ManifestSchema.parse({
-        containers: [{ name: "outbound" }, { name: "inbound" }],
+        containers: [{ name: "outbound" }, { name: "inbound", shared: true }],
         partners: orgs.map((org, i) => ({
           orgNumber: org,
           name: `Partner ${i}`,

@@ -155,7 +155,14 @@ export function principalKey(p: AclPrincipal): string {
   return p.kind === "group" ? `group:${p.container}/${p.level}` : `partner:${p.orgNumber}`;
 }
 
-/** Every plan, unvalidated: roots of declared containers, then ancestors, then partner grants in manifest order. */
+/**
+ * Every plan, unvalidated: roots of declared containers, then ancestors, then partner grants in manifest order.
+ * For models of what an invalid manifest would do (accessModel.ts); deployments use planAcls.
+ */
+export function aclPlansUnchecked(manifest: Pick<Manifest, "containers" | "partners">): PathAclPlan[] {
+  return allPlans(manifest);
+}
+
 function allPlans(manifest: Pick<Manifest, "containers" | "partners">): PathAclPlan[] {
   return [
     ...manifest.containers.map((c) => rootAclPlan(c.name)),
