@@ -244,3 +244,86 @@ export function isolationFindings(input: IsolationInput): IsolationFinding[] {
   }
   return [...findings.values()].sort((x, y) => x.at.index - y.at.index);
 }
+
+/**
+ * Partners who can reach each other's files in one container, bucket or directory: in a valid manifest only in
+ * what is `shared: true`, where the plan and the pull-request diff must say who sees whom. Judged on access
+ * alone (the `shared` flag is ignored), so a base manifest from before the isolation rule shows its real
+ * sharing too. Only partners that are not offboarded count.
+ */
+export interface SharingGroup {
+  /** Stable key: cloud, container or bucket, and directory ("" for the whole container). */
+  key: string;
+  cloud: "azure" | "aws";
+  scope: string;
+  /** null: the whole container (someone holds a whole-container grant); else the shared directory. */
+  dir: string | null;
+  /** Partners with whole-container grants (they reach every member's files). */
+  whole: { who: string; access: Access }[];
+  /** Every partner in the group, in manifest order. */
+  members: string[];
+}
+
+export function sharingGroups(input: IsolationInput): SharingGroup[] {
+  const areas = areasOf(input).filter((a) => a.live && a.who.startsWith("#") === false);
+  const byScope = new Map<string, Area[]>();
+  for (const a of areas) byScope.set(`${a.cloud}\u0000${a.scope}`, [...(byScope.get(`${a.cloud}\u0000${a.scope}`) ?? []), a]);
+  const groups: SharingGroup[] = [];
+  const unique = (xs: string[]) => [...new Set(xs)];
+  for (const list of byScope.values()) {
+    const first = list[0]!;
+    const whole = list.filter((a) => a.dir === null);
+    const members = unique(list.map((a) => a.who));
+    if (whole.length > 0 && members.length > 1) {
+      const wholeWho = new Map<string, Access>();
+      for (const a of whole) if (!wholeWho.has(a.who)) wholeWho.set(a.who, a.access);
+      groups.push({
+        key: `${first.cloud}:${first.scope}:`,
+        cloud: first.cloud,
+        scope: first.scope,
+        dir: null,
+        whole: [...wholeWho].map(([who, access]) => ({ who, access })),
+        members,
+      });
+      continue;
+    }
+    // Directories: a directory's holders and the holders of the directories above it.
+    const holders = new Map<string, string[]>();
+    for (const a of list) if (a.dir !== null) holders.set(a.dir, [...(holders.get(a.dir) ?? []), a.who]);
+    for (const [dir, own] of holders) {
+      const segments = dir.split("/");
+      const covering = segments.slice(0, -1).flatMap((_, i) => holders.get(segments.slice(0, i + 1).join("/")) ?? []);
+      const all = unique([...covering, ...own]);
+      if (all.length > 1) {
+        groups.push({ key: `${first.cloud}:${first.scope}:${dir}`, cloud: first.cloud, scope: first.scope, dir, whole: [], members: all });
+      }
+    }
+  }
+  return groups;
+}
+
+/** At most `max` names, then "and N more": a shared container of 5,000 readers stays one line. */
+export function someOf(names: readonly string[], max = 10): string {
+  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+}
+
+/** Where a sharing group is, for messages. */
+export function sharingPlace(g: SharingGroup): string {
+  const what = g.cloud === "aws" ? "bucket" : "container";
+  if (g.dir === null) return `${what} "${g.scope}"`;
+  return g.cloud === "aws" ? `prefix "${g.dir}/" of bucket "${g.scope}"` : `path "${g.dir}" of container "${g.scope}"`;
+}
+
+/** One line per sharing group: who sees whom (plan summary, validate). */
+export function sharingLines(groups: readonly SharingGroup[]): string[] {
+  return groups.map((g) => {
+    const where = sharingPlace(g);
+    if (g.dir === null) {
+      const whole = g.whole.map((w) => `${w.who} (${w.access})`);
+      const others = g.members.filter((m) => !g.whole.some((w) => w.who === m));
+      const drop = g.whole.some((w) => w.access !== "read") && others.length > 0 ? "; a writer can also create a granted directory before the platform does and own it" : "";
+      return `shared ${where}: ${g.whole.length === 1 ? "organization" : "organizations"} ${someOf(whole)} ${g.whole.length === 1 ? "reaches" : "reach"} the files of every partner there${others.length > 0 ? ` (${someOf(others)} too)` : ""}${drop}`;
+    }
+    return `shared ${where}: organizations ${someOf(g.members)} reach each other's files`;
+  });
+}

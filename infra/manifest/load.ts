@@ -36,9 +36,20 @@ export type LoadResult =
   | { ok: true; manifest: Manifest; warnings: Problem[] }
   | { ok: false; errors: Problem[]; warnings: Problem[] };
 
+/** A problem at a manifest field, before it is positioned (`path` as zod gives it). */
+export interface FieldProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 export interface LoadOptions {
   /** The day `reviewBy` dates are judged against. Default: today (UTC). */
   today?: Date;
+  /**
+   * Further checks of a manifest that is valid on its own, e.g. what one stack's settings refuse
+   * (infra/stackChecks.ts); their problems are errors, positioned like the schema's.
+   */
+  checks?: (manifest: Manifest) => FieldProblem[];
 }
 
 /** Guards against hostile or accidental input: checked before and while parsing, answered quickly. */
@@ -210,6 +221,11 @@ export function loadManifestText(raw: string, file: string, options: LoadOptions
     }
   });
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: sorted(errors), warnings };
+  const checked = options.checks?.(parsed.data) ?? [];
+  if (checked.length > 0) {
+    const positioned = checked.map((c) => problem(nodeAt(doc, c.path)?.range?.[0], formatPath(c.path), c.message));
+    return { ok: false, errors: sorted(positioned), warnings };
+  }
   return { ok: true, manifest: parsed.data, warnings };
 }
 
