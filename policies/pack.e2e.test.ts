@@ -136,6 +136,7 @@ describe("policy pack under Pulumi's policy-pack runner", () => {
       ["skyporten-prod-identity-protected", pb.EnforcementLevel.MANDATORY],
       ["skyporten-required-tags", pb.EnforcementLevel.MANDATORY],
       ["skyporten-stack-budgets", pb.EnforcementLevel.MANDATORY],
+      ["skyporten-unique-resource-names", pb.EnforcementLevel.MANDATORY],
     ]);
   });
 

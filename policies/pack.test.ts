@@ -141,6 +141,7 @@ describe("policy pack adapter", () => {
       ["skyporten-prod-identity-protected", "mandatory", "resource"],
       ["skyporten-required-tags", "mandatory", "resource"],
       ["skyporten-stack-budgets", "mandatory", "stack"],
+      ["skyporten-unique-resource-names", "mandatory", "stack"],
     ]);
     expect(policies.every((p) => p.description.length > 40)).toBe(true);
     expect(

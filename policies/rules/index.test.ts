@@ -107,6 +107,7 @@ describe("evaluatePolicies", () => {
       "skyporten-prod-identity-protected",
       "skyporten-required-tags",
       "skyporten-stack-budgets",
+      "skyporten-unique-resource-names",
     ]);
     for (const rule of RULES) {
       expect(rule.description.length).toBeGreaterThan(40);

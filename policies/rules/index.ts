@@ -5,6 +5,7 @@ import { federatedCredentialRule } from "./federatedCredential";
 import { protectedIdentityRule } from "./protectedIdentity";
 import { requiredTagsRule } from "./requiredTags";
 import { roleAssignmentRule } from "./roleAssignment";
+import { uniqueNamesRule } from "./uniqueNames";
 import type { EnforcementLevel, PolicyContext, PolicyResource, Rule } from "./types";
 
 /**
@@ -20,6 +21,7 @@ export const RULES: readonly Rule[] = [
   protectedIdentityRule,
   requiredTagsRule,
   budgetsRule,
+  uniqueNamesRule,
 ];
 
 export interface PolicyViolation {
