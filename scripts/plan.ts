@@ -105,6 +105,7 @@ export async function plan(argv: string[]): Promise<number> {
       baseRef: values.base,
       manifestFile,
       settings: run.settings,
+      ...(configFile === undefined ? {} : { configFile }),
       head: { manifest: loaded.manifest, plan: planJson },
     });
     diffMarkdown = formatDiffMarkdown(diff);
