@@ -107,3 +107,12 @@ export function containerNameCollisions(
   });
   return out;
 }
+
+/**
+ * Logical name of a PathAcl: container and absolute path, unique per owner (`prefix` is "" for the platform,
+ * `<partner logical name>-` for a partner). Container names hold no "/", and paths start with one, so the name
+ * is injective over (owner, container, path).
+ */
+export function pathAclLogicalName(prefix: string, plan: { container: string; path: string }): string {
+  return `${prefix}acl-${plan.container}${plan.path === "/" ? "/" : plan.path}`;
+}

@@ -4,7 +4,7 @@ import { BlobContainer } from "@pulumi/azure-native/storage";
 import { Group } from "@pulumi/azuread/group";
 import { v5 as uuidv5 } from "uuid";
 import type { Container } from "../manifest/schema";
-import { roleAssignmentLogicalName } from "../naming";
+import { pathAclLogicalName, roleAssignmentLogicalName } from "../naming";
 import { aclEntryInput, PathAcl, type PathAclPlan } from "./acl";
 import type { Settings } from "../settings/schema";
 import {
@@ -37,10 +37,7 @@ export interface AzurePlatformArgs {
   acls: readonly PathAclPlan[];
 }
 
-/** Logical name of a PathAcl: container and absolute path, unique per owner. */
-export function pathAclLogicalName(prefix: string, plan: Pick<PathAclPlan, "container" | "path">): string {
-  return `${prefix}acl-${plan.container}${plan.path === "/" ? "/" : plan.path}`;
-}
+export { pathAclLogicalName } from "../naming";
 
 
 /**
