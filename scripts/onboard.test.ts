@@ -250,6 +250,12 @@ describe("onboard under concurrent edits, unrelated problems and odd files", () 
     expect(fs.readFileSync(testFile, "utf8")).toBe(SAMPLE_TEST.replace("    status: suspended\n", "    status: active # fraud case 2026-117, ask security first\n"));
   });
 
+  it("a file with CR-only line endings is edited line by line and keeps its line endings", async () => {
+    fs.writeFileSync(testFile, SAMPLE_TEST.replace(/\n/g, "\r"));
+    await expect(onboard(["suspend", "--stack", "test", "--org", "910000012", "--manifest", testFile], io())).resolves.toBe(0);
+    expect(fs.readFileSync(testFile, "utf8")).toBe(SAMPLE_TEST.replace("    name: Nordlys Logistikk AS\n", "    name: Nordlys Logistikk AS\n    status: suspended\n").replace(/\n/g, "\r"));
+  });
+
   it("the unprotect command names the resources of the stack's identity kind", () => {
     const parent = "urn:pulumi:prod::skyporten-onboarding::skyporten:partner:SkyportenPartner";
     expect(identityStateUrns("prod", "917422575", "app-registration")).toEqual([

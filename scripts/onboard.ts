@@ -74,6 +74,14 @@ function readManifest(file: string): string {
   }
 }
 
+/**
+ * A file with old Mac (CR-only) line endings is edited as LF (the editing functions place text by lines) and
+ * written back with CR, so it keeps its line endings. CRLF and LF files are edited as they are.
+ */
+const crOnly = (text: string) => text.includes("\r") && !text.includes("\n");
+const editable = (text: string) => (crOnly(text) ? text.replace(/\r/g, "\n") : text);
+const asWritten = (original: string, text: string) => (crOnly(original) ? text.replace(/\n/g, "\r") : text);
+
 /** Validate as `npm run validate` does; print warnings and errors. */
 function check(file: string, text: string, io: OnboardIo): boolean {
   const result = loadManifestText(text, file);
@@ -214,7 +222,7 @@ async function add(argv: string[], io: OnboardIo): Promise<number> {
     aws: (values.aws ?? []).map(parseAwsGrant),
   };
   let base = original;
-  let text = addPartner(base, file, entry);
+  let text = addPartner(editable(base), file, entry);
   if (!check(file, text, io)) return 1;
   if (lookup) {
     const unit = await lookupOrganization(org, { baseUrl: io.env.BRREG_API_URL ?? BRREG_API_URL });
@@ -223,10 +231,10 @@ async function add(argv: string[], io: OnboardIo): Promise<number> {
     entry.name = unit.name;
     // The file may have changed during the network call (an emergency suspend): edit what is there now.
     base = readManifest(file);
-    text = addPartner(base, file, entry);
+    text = addPartner(editable(base), file, entry);
     if (!check(file, text, io)) return 1;
   }
-  write(file, base, text);
+  write(file, base, asWritten(base, text));
   io.out(`${file}: added organization ${org} (${entry.name}); the manifest is valid`);
   printSteps(io, [prStep(file, stack), handoverStep(stack, org), scopeStep(settings, org, true)]);
   return 0;
@@ -268,7 +276,7 @@ function promote(argv: string[], io: OnboardIo): number {
     io.err(`${toFile} is invalid already; fix it (npm run validate -- --stack ${to}) before promoting into it`);
     return 1;
   }
-  const text = promotePartner(fromText, toText, {
+  const text = promotePartner(editable(fromText), editable(toText), {
     orgNumber: org,
     fromFile,
     toFile,
@@ -277,7 +285,7 @@ function promote(argv: string[], io: OnboardIo): number {
     targetBuckets: new Set(target.manifest.buckets.map((b) => b.name)),
   });
   if (!check(toFile, text, io)) return 1;
-  write(toFile, toText, text);
+  write(toFile, toText, asWritten(toText, text));
   const loaded = loadManifestText(text, toFile);
   const name = loaded.ok ? (loaded.manifest.partners.find((p) => p.orgNumber === org)?.name ?? "") : "";
   io.out(`${toFile}: copied organization ${org} (${name}) from ${fromFile}; the manifest is valid`);
@@ -295,10 +303,10 @@ function changeStatus(argv: string[], io: OnboardIo, status: PartnerStatus): num
   const settings = settingsFor(stack);
   const file = values.manifest ?? settings.manifest;
   const original = readManifest(file);
-  const { text, before, entry } = setStatus(original, file, org, status);
+  const { text, before, entry } = setStatus(editable(original), file, org, status);
   const valid = status === "active" ? check(file, text, io) : checkNoNewErrors(file, original, text, io);
   if (!valid) return 1;
-  write(file, original, text);
+  write(file, original, asWritten(original, text));
   const name = String(entry.get("name"));
   io.out(`${file}: organization ${org} (${name}) ${VERB[status]} (was ${before}); the manifest is valid`);
 
