@@ -15,6 +15,16 @@ function manifestFile(name: string, ...lines: string[]): string {
   return file;
 }
 
+/** A whole-container reader (an auditor) beside another partner's path grant in one container. */
+const auditorBesideNordlys = (name: string, container: string) =>
+  manifestFile(
+    name,
+    `containers: [${container}]`,
+    "partners:",
+    '  - { orgNumber: "917422575", name: Auditor AS, azure: [{ container: outbound, access: read }] }',
+    '  - { orgNumber: "910000012", name: Nordlys AS, azure: [{ container: outbound, access: read, path: nordlys }] }',
+  );
+
 let stdout: string[];
 let stderr: string[];
 beforeEach(() => {
@@ -57,13 +67,7 @@ describe("npm run validate", () => {
   });
 
   it("exits 1 when a whole-container grant reaches another partner's directory (RBAC before ACL), naming both", () => {
-    const file = manifestFile(
-      "reach.yaml",
-      "containers: [{ name: outbound }]",
-      "partners:",
-      '  - { orgNumber: "917422575", name: Auditor AS, azure: [{ container: outbound, access: read }] }',
-      '  - { orgNumber: "910000012", name: Nordlys AS, azure: [{ container: outbound, access: read, path: nordlys }] }',
-    );
+    const file = auditorBesideNordlys("reach.yaml", "{ name: outbound }");
     expect(validate(["--today", "2026-01-01", file])).toBe(1);
     expect(stderr.join("")).toBe(
       `${file}:4:100 partners[1].azure[0].path: organization 910000012 (read on path "nordlys" of container "outbound") and organization 917422575 (read on container "outbound") share container "outbound": organization 917422575 reads every file in the container, organization 910000012's included (RBAC is evaluated before ACLs); organization 910000012 reaches whatever organization 917422575 put in "nordlys". Container "outbound" is not shared: give each partner its own path or container, or add "shared: true" to it if these partners may see each other's files\n${file}: 1 error(s); the manifest is invalid\n`,
@@ -72,13 +76,7 @@ describe("npm run validate", () => {
   });
 
   it("with shared: true the same manifest is valid, and says who sees whom (exit 0)", () => {
-    const file = manifestFile(
-      "reach-shared.yaml",
-      "containers: [{ name: outbound, shared: true }]",
-      "partners:",
-      '  - { orgNumber: "917422575", name: Auditor AS, azure: [{ container: outbound, access: read }] }',
-      '  - { orgNumber: "910000012", name: Nordlys AS, azure: [{ container: outbound, access: read, path: nordlys }] }',
-    );
+    const file = auditorBesideNordlys("reach-shared.yaml", "{ name: outbound, shared: true }");
     expect(validate(["--today", "2026-01-01", file])).toBe(0);
     expect(stderr.join("")).toBe(
       `${file}: note: shared container "outbound": organization 917422575 (read) reaches the files of every partner there (910000012 too)\n`,

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatProblem, loadManifestFile, loadManifestText, MANIFEST_LIMITS, type LoadResult } from "./load";
-import { mod11CheckDigit } from "./orgNumber";
+import { validOrgNumbers } from "../../scripts/lib/generate";
 import { ManifestSchema } from "./schema";
 
 /** reviewBy dates are judged against this day, never the real clock. */
@@ -553,11 +553,7 @@ describe("isolation between partners", () => {
   });
 
   it("a shared path holds at most 28 partners (ADLS named ACL entries)", () => {
-    const orgs: string[] = [];
-    for (let stem = 10_000_000; orgs.length < 29; stem++) {
-      const check = mod11CheckDigit(String(stem));
-      if (check !== undefined) orgs.push(`${stem}${check}`);
-    }
+    const orgs = validOrgNumbers(29, 10_000_000);
     const data = {
       containers: [{ name: "outbound", shared: true }],
       partners: orgs.map((o) => ({ orgNumber: o, name: "P", azure: [{ container: "outbound", access: "read", path: "common" }] })),
@@ -599,11 +595,7 @@ describe("isolation between partners", () => {
   it("scales: 10,000 path grants and 5,000 whole-container readers of a shared container are checked in well under the guard time", () => {
     // Comparing every pair of grants took 11 s for these 10,000 (and 25 s for 20,000 partners of one grant
     // each, a manifest well under the 4 MB limit).
-    const orgs: string[] = [];
-    for (let stem = 10_000_000; orgs.length < 5000; stem++) {
-      const check = mod11CheckDigit(String(stem));
-      if (check !== undefined) orgs.push(`${stem}${check}`);
-    }
+    const orgs = validOrgNumbers(5000, 10_000_000);
     const data = {
       containers: [{ name: "outbound" }, { name: "reference", shared: true }],
       partners: orgs.map((o, i) => ({
