@@ -114,6 +114,26 @@ describe("npm run validate", () => {
     );
   });
 
+  it("a file given without --stack outside a project: only the manifest is checked, and it says so", () => {
+    const file = manifestFile("plain.yaml", "partners: []");
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(validate([file])).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(stderr.join("")).toMatch(/^note: the settings of stack "test" cannot be read, so only the manifest itself is checked \(.*Pulumi\.test\.yaml.*\)\n$/);
+    expect(stdout.join("")).toBe(`${file}: valid (0 partners, 0 containers, 0 buckets)\n`);
+    // With --stack the settings are required.
+    process.chdir(dir);
+    try {
+      expect(() => validate(["--stack", "test", file])).toThrow(CliError);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it("prints every error of the file", () => {
     const file = manifestFile(
       "many.yaml",
