@@ -1,4 +1,4 @@
-import type { Access, AwsGrant, AzureGrant, PartnerStatus } from "./schema";
+import type { Access, PartnerStatus } from "./vocabulary";
 
 /**
  * Isolation between partners, judged on the manifest alone (design.md, "The manifest"): in a container or bucket
@@ -32,11 +32,23 @@ import type { Access, AwsGrant, AzureGrant, PartnerStatus } from "./schema";
 /** ADLS Gen2: 28 named entries per ACL (see infra/azure/acl/plan.ts, ACL_NAMED_ENTRY_LIMIT). */
 export const SHARED_PATH_PARTNER_LIMIT = 28;
 
+/** The grants as the schema types them (AzureGrant, AwsGrant), structurally: the schema imports this module. */
+interface AzureGrantLike {
+  container: string;
+  access: Access;
+  path?: string;
+}
+interface AwsGrantLike {
+  bucket: string;
+  prefix: string;
+  access: Access;
+}
+
 export interface IsolationPartner {
   orgNumber: string | undefined;
   status: PartnerStatus;
-  azure: readonly (AzureGrant | undefined)[];
-  aws: readonly (AwsGrant | undefined)[];
+  azure: readonly (AzureGrantLike | undefined)[];
+  aws: readonly (AwsGrantLike | undefined)[];
 }
 
 export interface IsolationInput {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { containerNameCollisions } from "../naming";
 import { isolationFindings } from "./isolation";
 import { orgNumberProblem } from "./orgNumber";
+import { ACCESS_LEVELS, PARTNER_STATUSES, type Access, type PartnerStatus } from "./vocabulary";
 
 /**
  * The onboarding manifest (stacks/<stack>.yaml). Field names are a contract shared with CI and acceptance
@@ -9,8 +10,7 @@ import { orgNumberProblem } from "./orgNumber";
  * error, never a silently dropped grant.
  */
 
-export const ACCESS_LEVELS = ["read", "write", "read-write"] as const;
-export type Access = (typeof ACCESS_LEVELS)[number];
+export { ACCESS_LEVELS, PARTNER_STATUSES, type Access, type PartnerStatus };
 
 /**
  * Sizes a stack is built and measured for; a manifest beyond them is refused by validation rather than failing
@@ -21,8 +21,6 @@ export type Access = (typeof ACCESS_LEVELS)[number];
  */
 export const STACK_BUDGETS = { containers: 500, partners: 5000, buckets: 100 } as const;
 
-export const PARTNER_STATUSES = ["active", "suspended", "offboarded"] as const;
-export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
 
 /** Azure storage container names: 3-63 chars, lowercase letters, digits and single hyphens, alphanumeric at both ends. */
 export function containerNameProblem(name: string): string | undefined {
