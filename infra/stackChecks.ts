@@ -18,8 +18,14 @@ export function stackChecks(settings: Settings): (manifest: Manifest) => FieldPr
     const out: FieldProblem[] = [...awsManifestProblems(settings, manifest)];
     manifest.partners.forEach((p, i) => {
       if (p.status !== "active") return;
-      const trust = skyportenTrust(p.orgNumber, settings.issuer, subjectFor(p.orgNumber, settings.scope), settings.audience);
-      for (const message of federatedTrustProblems(p.orgNumber, [trust])) out.push({ path: ["partners", i], message });
+      const trust = skyportenTrust(
+        p.orgNumber,
+        settings.issuer,
+        subjectFor(p.orgNumber, settings.scope),
+        settings.audience,
+      );
+      for (const message of federatedTrustProblems(p.orgNumber, [trust]))
+        out.push({ path: ["partners", i], message });
     });
     for (const message of aclPlanProblems(manifest)) out.push({ path: ["containers"], message });
     return out;

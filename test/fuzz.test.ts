@@ -100,19 +100,48 @@ function laterFailures(m: Manifest): string[] {
   attempt("ACL plan", () => (plans = planAcls(m)));
   attempt("AWS platform", () => validateAwsPlatform(settings, m));
   for (const p of m.partners) {
-    if (p.status === "active" && p.aws.length > 0) attempt(`AWS role of ${p.orgNumber}`, () => validateAwsPartner({ settings, partner: p, buckets: m.buckets }));
+    if (p.status === "active" && p.aws.length > 0)
+      attempt(`AWS role of ${p.orgNumber}`, () =>
+        validateAwsPartner({ settings, partner: p, buckets: m.buckets }),
+      );
     if (p.status === "active") {
-      const trust = skyportenTrust(p.orgNumber, settings.issuer, subjectFor(p.orgNumber, settings.scope), settings.audience);
+      const trust = skyportenTrust(
+        p.orgNumber,
+        settings.issuer,
+        subjectFor(p.orgNumber, settings.scope),
+        settings.audience,
+      );
       out.push(...federatedTrustProblems(p.orgNumber, [trust]));
     }
   }
   // Resource names, by type: groups (logical and display), role assignments, memberships, ACL resources.
   const groups = m.containers.flatMap((c) => GROUP_LEVELS.map((l) => groupLogicalName(c.name, l)));
-  const display = m.containers.flatMap((c) => GROUP_LEVELS.map((l) => groupDisplayName(settings.environment, c.name, l)));
-  const roles = m.containers.flatMap((c) => GROUP_LEVELS.filter((l) => roleForLevel(l) !== undefined).map((l) => roleAssignmentLogicalName(c.name, l)));
-  const members = m.partners.flatMap((p) => membershipsFor(p).map((g) => groupMemberLogicalName(partnerLogicalName(p.orgNumber), g.container, g.level)));
-  const acls = plans.map((plan) => pathAclLogicalName(plan.owner.kind === "partner" ? `${partnerLogicalName(plan.owner.orgNumber)}-` : "", plan));
-  for (const [kind, names] of [["group", groups], ["group display name", display], ["role assignment", roles], ["membership", members], ["ACL", acls]] as const)
+  const display = m.containers.flatMap((c) =>
+    GROUP_LEVELS.map((l) => groupDisplayName(settings.environment, c.name, l)),
+  );
+  const roles = m.containers.flatMap((c) =>
+    GROUP_LEVELS.filter((l) => roleForLevel(l) !== undefined).map((l) =>
+      roleAssignmentLogicalName(c.name, l),
+    ),
+  );
+  const members = m.partners.flatMap((p) =>
+    membershipsFor(p).map((g) =>
+      groupMemberLogicalName(partnerLogicalName(p.orgNumber), g.container, g.level),
+    ),
+  );
+  const acls = plans.map((plan) =>
+    pathAclLogicalName(
+      plan.owner.kind === "partner" ? `${partnerLogicalName(plan.owner.orgNumber)}-` : "",
+      plan,
+    ),
+  );
+  for (const [kind, names] of [
+    ["group", groups],
+    ["group display name", display],
+    ["role assignment", roles],
+    ["membership", members],
+    ["ACL", acls],
+  ] as const)
     for (const d of duplicates([...names])) out.push(`${kind} name "${d}" twice`);
   return out;
 }
@@ -123,7 +152,9 @@ describe(`fuzz corpus (seed ${SEED}): ${corpus.length} manifests`, () => {
   it.each(review.map((c) => [c.name, c] as const))("%s: the known verdict, positioned", (_name, c) => {
     expect(malformed(c)).toEqual([]);
     const r = load(c);
-    expect(r.ok ? "valid" : `invalid: ${r.errors.map(formatProblem).join(" | ")}`).toMatch(c.expect === "valid" ? /^valid$/ : /^invalid: fuzz\.yaml:\d+:\d+ /);
+    expect(r.ok ? "valid" : `invalid: ${r.errors.map(formatProblem).join(" | ")}`).toMatch(
+      c.expect === "valid" ? /^valid$/ : /^invalid: fuzz\.yaml:\d+:\d+ /,
+    );
   });
 
   it("every manifest loads to a typed manifest or positioned errors, never an exception", () => {
@@ -148,7 +179,8 @@ describe(`fuzz corpus (seed ${SEED}): ${corpus.length} manifests`, () => {
       if (!r.ok || r.manifest.partners.length > 12) continue;
       const shared = new Set(r.manifest.containers.filter((x) => x.shared === true).map((x) => x.name));
       for (const x of crossPartnerAccess(r.manifest)) {
-        if (!shared.has(x.container)) found.push(`${c.name}: ${x.accessor} can ${x.op} ${x.container}${x.path} of ${x.owner} (${x.by})`);
+        if (!shared.has(x.container))
+          found.push(`${c.name}: ${x.accessor} can ${x.op} ${x.container}${x.path} of ${x.owner} (${x.by})`);
       }
     }
     expect(found).toEqual([]);
@@ -179,8 +211,20 @@ const silentIo = { out: () => undefined, err: () => undefined, env: {} };
 
 /** The CLIs under the corpus; extend with any CLI that reads a manifest. */
 const CLIS: CliUnderFuzz[] = [
-  { name: "validate", script: "scripts/validate.ts", argv: (m) => ["--stack", "test", "--today", "2026-06-01", m], main: validate, exitCodes: [0, 1] },
-  { name: "handover", script: "scripts/handover.ts", argv: (m, dir) => ["--stack", "test", "--manifest", m, "--out", dir], main: handover, exitCodes: [0, 1] },
+  {
+    name: "validate",
+    script: "scripts/validate.ts",
+    argv: (m) => ["--stack", "test", "--today", "2026-06-01", m],
+    main: validate,
+    exitCodes: [0, 1],
+  },
+  {
+    name: "handover",
+    script: "scripts/handover.ts",
+    argv: (m, dir) => ["--stack", "test", "--manifest", m, "--out", dir],
+    main: handover,
+    exitCodes: [0, 1],
+  },
   ...tokenFiles.map((t, i) => ({
     name: `explain (${tokens[i]!.name})`,
     script: "scripts/explain.ts",
@@ -198,7 +242,19 @@ const CLIS: CliUnderFuzz[] = [
   {
     name: "onboard add",
     script: "scripts/onboard.ts",
-    argv: (m) => ["add", "--stack", "test", "--org", "123456785", "--name", "Ny Partner AS", "--azure", "outbound:read:ny", "--manifest", m],
+    argv: (m) => [
+      "add",
+      "--stack",
+      "test",
+      "--org",
+      "123456785",
+      "--name",
+      "Ny Partner AS",
+      "--azure",
+      "outbound:read:ny",
+      "--manifest",
+      m,
+    ],
     main: (argv) => onboard(argv, silentIo),
     exitCodes: [0, 1],
   },
@@ -207,38 +263,50 @@ const CLIS: CliUnderFuzz[] = [
 /** Run a CLI main as runMain does: its exit code, or the CliError's code; anything else is a crash. */
 async function runInProcess(cli: CliUnderFuzz, argv: string[]): Promise<{ code: number; output: string }> {
   const output: string[] = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
+  vi.spyOn(process.stdout, "write").mockImplementation(
+    (chunk: string | Uint8Array) => (output.push(String(chunk)), true),
+  );
+  vi.spyOn(process.stderr, "write").mockImplementation(
+    (chunk: string | Uint8Array) => (output.push(String(chunk)), true),
+  );
   try {
     const code = await cli.main(argv);
     return { code, output: output.join("") };
   } catch (e) {
     if (e instanceof CliError) return { code: e.code, output: `${output.join("")}${e.message}\n` };
-    return { code: 70, output: `${output.join("")}unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` };
+    return {
+      code: 70,
+      output: `${output.join("")}unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    };
   } finally {
     vi.restoreAllMocks();
   }
 }
 
 /** Every review case, and every 10th generated one (files are copied: onboard writes). */
-const cliSample = corpus.filter((c, i) => c.expect !== undefined || i % 10 === 0).filter((c) => c.text.length < 200_000);
+const cliSample = corpus
+  .filter((c, i) => c.expect !== undefined || i % 10 === 0)
+  .filter((c) => c.text.length < 200_000);
 
 describe(`CLIs over ${cliSample.length} manifests of the corpus and ${tokens.length} tokens`, () => {
   beforeEach(() => vi.restoreAllMocks());
   afterEach(() => vi.restoreAllMocks());
 
-  it.each(CLIS.map((cli) => [cli.name, cli] as const))("%s: no stack trace, only documented exit codes", async (_name, cli) => {
-    const bad: string[] = [];
-    for (const [i, c] of cliSample.entries()) {
-      const dir = fs.mkdtempSync(path.join(scratch, "run-"));
-      const file = path.join(dir, "manifest.yaml");
-      fs.writeFileSync(file, c.text);
-      const { code, output } = await runInProcess(cli, cli.argv(file, dir));
-      if (!cli.exitCodes.includes(code) || /^\s{4}at /m.test(output) || /unexpected error/.test(output))
-        bad.push(`${c.name} (#${i}): exit ${code}\n${output.slice(0, 2000)}`);
-    }
-    expect(bad).toEqual([]);
-  });
+  it.each(CLIS.map((cli) => [cli.name, cli] as const))(
+    "%s: no stack trace, only documented exit codes",
+    async (_name, cli) => {
+      const bad: string[] = [];
+      for (const [i, c] of cliSample.entries()) {
+        const dir = fs.mkdtempSync(path.join(scratch, "run-"));
+        const file = path.join(dir, "manifest.yaml");
+        fs.writeFileSync(file, c.text);
+        const { code, output } = await runInProcess(cli, cli.argv(file, dir));
+        if (!cli.exitCodes.includes(code) || /^\s{4}at /m.test(output) || /unexpected error/.test(output))
+          bad.push(`${c.name} (#${i}): exit ${code}\n${output.slice(0, 2000)}`);
+      }
+      expect(bad).toEqual([]);
+    },
+  );
 });
 
 const run = promisify(execFile);
@@ -246,7 +314,11 @@ const run = promisify(execFile);
 /** A real process, as CI and people run it: exit code and everything it printed. */
 async function spawnCli(script: string, argv: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", path.join(ROOT, script), ...argv], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, script), ...argv],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+    );
     return { code: 0, output: stdout + stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -257,11 +329,35 @@ async function spawnCli(script: string, argv: string[]): Promise<{ code: number;
 
 describe("real processes over a small sample (plan runs only here: one program run per process)", () => {
   const named = (name: string) => corpus.find((c) => c.name === name)!;
-  const runs: { label: string; script: string; argv: (m: string, dir: string) => string[]; c: FuzzCase; exitCodes: number[] }[] = [
+  const runs: {
+    label: string;
+    script: string;
+    argv: (m: string, dir: string) => string[];
+    c: FuzzCase;
+    exitCodes: number[];
+  }[] = [
     // Three processes: the plan of a valid manifest, and two manifests that crashed the plan before.
-    { label: "plan, CR-only sample", script: "scripts/plan.ts", argv: (m, d) => ["--stack", "test", "--manifest", m, "--json", path.join(d, "p.json")], c: named("line endings: CR only"), exitCodes: [0] },
-    { label: "plan, 500 prefixes (was a crash)", script: "scripts/plan.ts", argv: (m) => ["--stack", "test", "--manifest", m], c: named("S3 policy of 500 prefixes"), exitCodes: [1] },
-    { label: "plan, KMS key of another region (was a crash)", script: "scripts/plan.ts", argv: (m) => ["--stack", "test", "--manifest", m], c: named("KMS key in another region"), exitCodes: [1] },
+    {
+      label: "plan, CR-only sample",
+      script: "scripts/plan.ts",
+      argv: (m, d) => ["--stack", "test", "--manifest", m, "--json", path.join(d, "p.json")],
+      c: named("line endings: CR only"),
+      exitCodes: [0],
+    },
+    {
+      label: "plan, 500 prefixes (was a crash)",
+      script: "scripts/plan.ts",
+      argv: (m) => ["--stack", "test", "--manifest", m],
+      c: named("S3 policy of 500 prefixes"),
+      exitCodes: [1],
+    },
+    {
+      label: "plan, KMS key of another region (was a crash)",
+      script: "scripts/plan.ts",
+      argv: (m) => ["--stack", "test", "--manifest", m],
+      c: named("KMS key in another region"),
+      exitCodes: [1],
+    },
   ];
 
   it(runs.map((r) => r.label).join("; "), async () => {
@@ -277,7 +373,8 @@ describe("real processes over a small sample (plan runs only here: one program r
     for (const { r, file, code, output } of results) {
       expect(/^\s{4}at /m.test(output), `${r.label}\n${output}`).toBe(false);
       expect(r.exitCodes, `${r.label}\n${output}`).toContain(code);
-      if (code === 1) expect(output).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+ `, "m"));
+      if (code === 1)
+        expect(output).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+ `, "m"));
     }
   });
 });

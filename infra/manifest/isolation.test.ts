@@ -3,7 +3,11 @@ import { loadManifestFile } from "./load";
 import { sharingGroups, sharingLines, someOf } from "./isolation";
 import type { Access, Partner } from "./schema";
 
-const partner = (orgNumber: string, azure: { container: string; access: Access; path?: string }[], status: Partner["status"] = "active") => ({
+const partner = (
+  orgNumber: string,
+  azure: { container: string; access: Access; path?: string }[],
+  status: Partner["status"] = "active",
+) => ({
   orgNumber,
   status,
   azure,
@@ -39,8 +43,14 @@ describe("who sees whom (plan and diff notes for shared containers)", () => {
       containers: [{ name: "outbound", shared: true }],
       buckets: [{ name: "b-1", shared: true }],
       partners: [
-        { ...partner("917422575", [{ container: "outbound", access: "read", path: "common" }]), aws: [{ bucket: "b-1", prefix: "a/", access: "read" as const }] },
-        { ...partner("910000012", [{ container: "outbound", access: "read-write", path: "common" }]), aws: [{ bucket: "b-1", prefix: "a/b/", access: "write" as const }] },
+        {
+          ...partner("917422575", [{ container: "outbound", access: "read", path: "common" }]),
+          aws: [{ bucket: "b-1", prefix: "a/", access: "read" as const }],
+        },
+        {
+          ...partner("910000012", [{ container: "outbound", access: "read-write", path: "common" }]),
+          aws: [{ bucket: "b-1", prefix: "a/b/", access: "write" as const }],
+        },
         partner("934567811", [{ container: "outbound", access: "read", path: "common" }], "offboarded"),
         partner("991825827", [{ container: "outbound", access: "read", path: "alone" }]),
       ],
@@ -61,7 +71,10 @@ describe("who sees whom (plan and diff notes for shared containers)", () => {
     expect(groups).toHaveLength(1);
     expect(groups[0]!.members).toHaveLength(5000);
     expect(sharingLines(groups)[0]).toBe(
-      `shared container "reference": organizations ${orgs.slice(0, 10).map((o) => `${o} (read)`).join(", ")} and 4990 more reach the files of every partner there`,
+      `shared container "reference": organizations ${orgs
+        .slice(0, 10)
+        .map((o) => `${o} (read)`)
+        .join(", ")} and 4990 more reach the files of every partner there`,
     );
     expect(someOf(["a", "b"], 1)).toBe("a and 1 more");
   });

@@ -75,7 +75,8 @@ export interface Area {
   index: number;
 }
 
-export type ConflictKind = "whole-container" | "nested" | "same-directory" | "shared-nested" | "shared-path-full";
+export type ConflictKind =
+  "whole-container" | "nested" | "same-directory" | "shared-nested" | "shared-path-full";
 
 export interface IsolationFinding {
   kind: ConflictKind;
@@ -99,11 +100,31 @@ function areasOf(input: IsolationInput): Area[] {
       if (g === undefined || !containers.has(g.container)) return;
       const at = ["partners", i, "azure", k];
       const dir = g.path ?? null;
-      areas.push({ who, label, live, cloud: "azure", scope: g.container, dir, access: g.access, at: dir === null ? at : [...at, "path"], index: areas.length });
+      areas.push({
+        who,
+        label,
+        live,
+        cloud: "azure",
+        scope: g.container,
+        dir,
+        access: g.access,
+        at: dir === null ? at : [...at, "path"],
+        index: areas.length,
+      });
     });
     p.aws.forEach((g, k) => {
       if (g === undefined || !buckets.has(g.bucket)) return;
-      areas.push({ who, label, live, cloud: "aws", scope: g.bucket, dir: g.prefix.slice(0, -1), access: g.access, at: ["partners", i, "aws", k, "prefix"], index: areas.length });
+      areas.push({
+        who,
+        label,
+        live,
+        cloud: "aws",
+        scope: g.bucket,
+        dir: g.prefix.slice(0, -1),
+        access: g.access,
+        at: ["partners", i, "aws", k, "prefix"],
+        index: areas.length,
+      });
     });
   });
   return areas;
@@ -139,7 +160,12 @@ const where = (a: Area): string =>
 
 /** What a whole-container grant lets its holder do to everyone else's files. */
 function wholeReach(a: Area, other: Area): string {
-  const verbs = a.access === "read" ? "reads" : a.access === "write" ? "can delete and replace" : "can read, replace and delete";
+  const verbs =
+    a.access === "read"
+      ? "reads"
+      : a.access === "write"
+        ? "can delete and replace"
+        : "can read, replace and delete";
   const why = a.access === "write" ? "a drop box has no sticky bit" : "RBAC is evaluated before ACLs";
   return `${a.label} ${verbs} every file in the container, ${other.label}'s included (${why})`;
 }
@@ -148,9 +174,14 @@ function wholeReach(a: Area, other: Area): string {
 function consequences(kind: ConflictKind, at: Area, other: Area): string[] {
   const out: string[] = [];
   if (kind === "whole-container") {
-    for (const [x, y] of [[other, at], [at, other]] as const) {
+    for (const [x, y] of [
+      [other, at],
+      [at, other],
+    ] as const) {
       if (!x.live) continue;
-      out.push(x.dir === null ? wholeReach(x, y) : `${x.label} reaches whatever ${y.label} put in "${x.dir}"`);
+      out.push(
+        x.dir === null ? wholeReach(x, y) : `${x.label} reaches whatever ${y.label} put in "${x.dir}"`,
+      );
     }
   } else if (kind === "nested") {
     const how = at.cloud === "aws" ? "its key pattern" : "its default ACL and recursive update";
@@ -162,7 +193,9 @@ function consequences(kind: ConflictKind, at: Area, other: Area): string[] {
   const off = [at, other].find((x) => !x.live);
   if (off !== undefined) {
     const live = off === at ? other : at;
-    out.push(`${off.label} is offboarded, but its files stay${kind === "same-directory" ? ` and ${live.label} reaches them` : ""}`);
+    out.push(
+      `${off.label} is offboarded, but its files stay${kind === "same-directory" ? ` and ${live.label} reaches them` : ""}`,
+    );
   }
   return out;
 }
@@ -181,7 +214,8 @@ function conflictMessage(kind: ConflictKind, at: Area, other: Area): string {
       : kind === "same-directory"
         ? `${where(at)} (${at.label}) is also granted to ${other.label}`
         : `${where(at)} (${at.label}) lies inside ${where(other)} granted to ${other.label}`;
-  const own = at.cloud === "aws" ? "give each partner its own prefix" : "give each partner its own path or container";
+  const own =
+    at.cloud === "aws" ? "give each partner its own prefix" : "give each partner its own path or container";
   return `${relation}: ${consequences(kind, at, other).join("; ")}. ${what === "bucket" ? "Bucket" : "Container"} "${at.scope}" is not shared: ${own}, or add "shared: true" to it if these partners may see each other's files`;
 }
 
@@ -196,7 +230,8 @@ export function isolationFindings(input: IsolationInput): IsolationFinding[] {
   const dirKey = (a: Area, dir: string) => `${scopeKey(a)}\u0000${dir}`;
   const findings = new Map<number, IsolationFinding>();
   const report = (kind: ConflictKind, at: Area, other: Area) => {
-    if (!findings.has(at.index)) findings.set(at.index, { kind, at, other, message: conflictMessage(kind, at, other) });
+    if (!findings.has(at.index))
+      findings.set(at.index, { kind, at, other, message: conflictMessage(kind, at, other) });
   };
 
   // Whole-container grants (Azure only): against any earlier grant of another partner, and any grant against an
@@ -239,7 +274,9 @@ export function isolationFindings(input: IsolationInput): IsolationFinding[] {
       if (isShared && same) continue;
       const list = byDir.get(dirKey(a, segments.slice(0, n).join("/")));
       const x = isShared
-        ? a.live ? list?.liveOtherThan(a) : undefined
+        ? a.live
+          ? list?.liveOtherThan(a)
+          : undefined
         : list?.otherThan(a, (y) => !same || y.index < a.index);
       if (x !== undefined) {
         report(isShared ? "shared-nested" : same ? "same-directory" : "nested", a, x);
@@ -277,9 +314,10 @@ export interface SharingGroup {
 }
 
 export function sharingGroups(input: IsolationInput): SharingGroup[] {
-  const areas = areasOf(input).filter((a) => a.live && a.who.startsWith("#") === false);
+  const areas = areasOf(input).filter((a) => a.live && !a.who.startsWith("#"));
   const byScope = new Map<string, Area[]>();
-  for (const a of areas) byScope.set(`${a.cloud}\u0000${a.scope}`, [...(byScope.get(`${a.cloud}\u0000${a.scope}`) ?? []), a]);
+  for (const a of areas)
+    byScope.set(`${a.cloud}\u0000${a.scope}`, [...(byScope.get(`${a.cloud}\u0000${a.scope}`) ?? []), a]);
   const groups: SharingGroup[] = [];
   const unique = (xs: string[]) => [...new Set(xs)];
   for (const list of byScope.values()) {
@@ -304,10 +342,19 @@ export function sharingGroups(input: IsolationInput): SharingGroup[] {
     for (const a of list) if (a.dir !== null) holders.set(a.dir, [...(holders.get(a.dir) ?? []), a.who]);
     for (const [dir, own] of holders) {
       const segments = dir.split("/");
-      const covering = segments.slice(0, -1).flatMap((_, i) => holders.get(segments.slice(0, i + 1).join("/")) ?? []);
+      const covering = segments
+        .slice(0, -1)
+        .flatMap((_, i) => holders.get(segments.slice(0, i + 1).join("/")) ?? []);
       const all = unique([...covering, ...own]);
       if (all.length > 1) {
-        groups.push({ key: `${first.cloud}:${first.scope}:${dir}`, cloud: first.cloud, scope: first.scope, dir, whole: [], members: all });
+        groups.push({
+          key: `${first.cloud}:${first.scope}:${dir}`,
+          cloud: first.cloud,
+          scope: first.scope,
+          dir,
+          whole: [],
+          members: all,
+        });
       }
     }
   }
@@ -316,14 +363,18 @@ export function sharingGroups(input: IsolationInput): SharingGroup[] {
 
 /** At most `max` names, then "and N more": a shared container of 5,000 readers stays one line. */
 export function someOf(names: readonly string[], max = 10): string {
-  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+  return names.length <= max
+    ? names.join(", ")
+    : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 }
 
 /** Where a sharing group is, for messages. */
 export function sharingPlace(g: SharingGroup): string {
   const what = g.cloud === "aws" ? "bucket" : "container";
   if (g.dir === null) return `${what} "${g.scope}"`;
-  return g.cloud === "aws" ? `prefix "${g.dir}/" of bucket "${g.scope}"` : `path "${g.dir}" of container "${g.scope}"`;
+  return g.cloud === "aws"
+    ? `prefix "${g.dir}/" of bucket "${g.scope}"`
+    : `path "${g.dir}" of container "${g.scope}"`;
 }
 
 /** One line per sharing group: who sees whom (plan summary, validate). */
@@ -333,7 +384,10 @@ export function sharingLines(groups: readonly SharingGroup[]): string[] {
     if (g.dir === null) {
       const whole = g.whole.map((w) => `${w.who} (${w.access})`);
       const others = g.members.filter((m) => !g.whole.some((w) => w.who === m));
-      const drop = g.whole.some((w) => w.access !== "read") && others.length > 0 ? "; a writer can also create a granted directory before the platform does and own it" : "";
+      const drop =
+        g.whole.some((w) => w.access !== "read") && others.length > 0
+          ? "; a writer can also create a granted directory before the platform does and own it"
+          : "";
       return `shared ${where}: ${g.whole.length === 1 ? "organization" : "organizations"} ${someOf(whole)} ${g.whole.length === 1 ? "reaches" : "reach"} the files of every partner there${others.length > 0 ? ` (${someOf(others)} too)` : ""}${drop}`;
     }
     return `shared ${where}: organizations ${someOf(g.members)} reach each other's files`;

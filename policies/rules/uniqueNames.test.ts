@@ -17,7 +17,9 @@ describe("unique resource names", () => {
       props: {},
     });
     const stack = [...compliantStack(), group(""), group("#2"), group("#3")];
-    expect(evaluatePolicies(stack, testContext).filter((v) => v.policy === "skyporten-unique-resource-names")).toEqual([
+    expect(
+      evaluatePolicies(stack, testContext).filter((v) => v.policy === "skyporten-unique-resource-names"),
+    ).toEqual([
       {
         policy: "skyporten-unique-resource-names",
         level: "mandatory",
@@ -27,6 +29,8 @@ describe("unique resource names", () => {
       },
     ]);
     // Same name, other type: fine.
-    expect(duplicateNames([group(""), { ...group("x"), type: "azure-native:authorization:RoleAssignment" }])).toEqual([]);
+    expect(
+      duplicateNames([group(""), { ...group("x"), type: "azure-native:authorization:RoleAssignment" }]),
+    ).toEqual([]);
   });
 });

@@ -26,7 +26,8 @@ export function duplicateNames(resources: readonly PolicyResource[]): StackViola
 export const uniqueNamesRule: StackRule = {
   kind: "stack",
   name: "skyporten-unique-resource-names",
-  description: "No two resources share a type and a logical name: each must be one URN to the engine, which the offline plan does not check.",
+  description:
+    "No two resources share a type and a logical name: each must be one URN to the engine, which the offline plan does not check.",
   enforcementLevel: "mandatory",
   validate: (resources) => duplicateNames(resources),
 };

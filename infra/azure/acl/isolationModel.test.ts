@@ -3,7 +3,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { permissionPolicyDocument } from "../../aws/policies";
 import { isolationFindings, type IsolationFinding } from "../../manifest/isolation";
-import { ACCESS_LEVELS, PARTNER_STATUSES, type Access, type Manifest, type Partner, type PartnerStatus } from "../../manifest/schema";
+import {
+  ACCESS_LEVELS,
+  PARTNER_STATUSES,
+  type Access,
+  type Manifest,
+  type Partner,
+  type PartnerStatus,
+} from "../../manifest/schema";
 import { crossPartnerAccess } from "./accessModel";
 
 /**
@@ -26,7 +33,11 @@ function partner(orgNumber: string, status: PartnerStatus, azure: G[], aws: S[] 
 
 function manifestOf(partners: Partner[], shared: { containers?: string[]; bucket?: boolean } = {}): Manifest {
   return {
-    containers: CONTAINERS.map((name) => ({ name, adopt: false, shared: shared.containers?.includes(name) ?? false })),
+    containers: CONTAINERS.map((name) => ({
+      name,
+      adopt: false,
+      shared: shared.containers?.includes(name) ?? false,
+    })),
     buckets: [{ name: BUCKET, adopt: false, shared: shared.bucket ?? false }],
     partners,
   };
@@ -34,7 +45,9 @@ function manifestOf(partners: Partner[], shared: { containers?: string[]; bucket
 
 const ISOLATION_KINDS = new Set(["whole-container", "nested", "same-directory"]);
 const findingsIn = (m: Manifest, cloud: "azure" | "aws", scope: string): IsolationFinding[] =>
-  isolationFindings(m).filter((f) => f.at.cloud === cloud && f.at.scope === scope && ISOLATION_KINDS.has(f.kind));
+  isolationFindings(m).filter(
+    (f) => f.at.cloud === cloud && f.at.scope === scope && ISOLATION_KINDS.has(f.kind),
+  );
 
 const pairKey = (a: string, b: string) => [a, b].sort().join("+");
 
@@ -45,9 +58,23 @@ describe("the access model finds the cross-partner access the review found", () 
       partner("991825827", "active", [{ container: "c-one", access: "read" }]),
     ]);
     const found = crossPartnerAccess(m);
-    expect(found).toContainEqual({ container: "c-one", accessor: "991825827", owner: "917422575", op: "read", path: "/d-917422575-0/f", by: "rbac" });
+    expect(found).toContainEqual({
+      container: "c-one",
+      accessor: "991825827",
+      owner: "917422575",
+      op: "read",
+      path: "/d-917422575-0/f",
+      by: "rbac",
+    });
     // And the writer can delete what the platform put there for the reader: no sticky bit.
-    expect(found).toContainEqual({ container: "c-one", accessor: "917422575", owner: "991825827", op: "delete", path: "/f-991825827-0", by: "acl" });
+    expect(found).toContainEqual({
+      container: "c-one",
+      accessor: "917422575",
+      owner: "991825827",
+      op: "delete",
+      path: "/f-991825827-0",
+      by: "acl",
+    });
     expect(findingsIn(m, "azure", "c-one").map((f) => f.kind)).toEqual(["whole-container"]);
   });
 
@@ -68,7 +95,14 @@ describe("the access model finds the cross-partner access the review found", () 
       partner("991825827", "active", [{ container: "c-one", access: "read", path: "a" }]),
     ]);
     expect(crossPartnerAccess(m)).toEqual([
-      { container: "c-one", accessor: "991825827", owner: "917422575", op: "read", path: "/a/f-917422575-0", by: "acl" },
+      {
+        container: "c-one",
+        accessor: "991825827",
+        owner: "917422575",
+        op: "read",
+        path: "/a/f-917422575-0",
+        by: "acl",
+      },
     ]);
     expect(findingsIn(m, "azure", "c-one").map((f) => f.kind)).toEqual(["same-directory"]);
   });
@@ -101,18 +135,36 @@ const azureGrants = fc
     { maxLength: 3, selector: (g) => `${g.container}/${g.path ?? ""}` },
   )
   // One partner's own nested paths are a different error (the outer grant would overwrite the inner).
-  .filter((gs) => !gs.some((g, i) => gs.some((h, j) => i !== j && g.container === h.container && g.path !== undefined && h.path !== undefined && nestedOrSame(g.path, h.path))))
+  .filter(
+    (gs) =>
+      !gs.some((g, i) =>
+        gs.some(
+          (h, j) =>
+            i !== j &&
+            g.container === h.container &&
+            g.path !== undefined &&
+            h.path !== undefined &&
+            nestedOrSame(g.path, h.path),
+        ),
+      ),
+  )
   .map((gs) => gs.map((g) => (g.path === undefined ? { container: g.container, access: g.access } : g)));
 
-const awsGrants = fc
-  .uniqueArray(
-    fc.record({ bucket: fc.constant(BUCKET), prefix: fc.constantFrom(...PREFIXES), access: fc.constantFrom(...ACCESS_LEVELS) }),
-    { maxLength: 2, selector: (g) => g.prefix },
-  );
+const awsGrants = fc.uniqueArray(
+  fc.record({
+    bucket: fc.constant(BUCKET),
+    prefix: fc.constantFrom(...PREFIXES),
+    access: fc.constantFrom(...ACCESS_LEVELS),
+  }),
+  { maxLength: 2, selector: (g) => g.prefix },
+);
 
 const manifestArb = fc
   .record({
-    partners: fc.array(fc.record({ status: fc.constantFrom(...PARTNER_STATUSES), azure: azureGrants, aws: awsGrants }), { minLength: 2, maxLength: 4 }),
+    partners: fc.array(
+      fc.record({ status: fc.constantFrom(...PARTNER_STATUSES), azure: azureGrants, aws: awsGrants }),
+      { minLength: 2, maxLength: 4 },
+    ),
     sharedContainers: fc.subarray([...CONTAINERS]),
     sharedBucket: fc.boolean(),
   })
@@ -135,7 +187,10 @@ describe("validator and access model agree on generated manifests", () => {
             continue;
           }
           const reached = model.filter((x) => x.container === c.name);
-          expect(findings.length > 0, `${c.name}: ${JSON.stringify({ findings: findings.map((f) => f.message), reached })}`).toBe(reached.length > 0);
+          expect(
+            findings.length > 0,
+            `${c.name}: ${JSON.stringify({ findings: findings.map((f) => f.message), reached })}`,
+          ).toBe(reached.length > 0);
           // Every pair the validator names is a pair the model connects, in one direction or the other.
           const pairs = new Set(reached.map((x) => pairKey(x.accessor, x.owner)));
           for (const f of findings) expect(pairs).toContain(pairKey(f.at.who, f.other.who));
@@ -148,7 +203,11 @@ describe("validator and access model agree on generated manifests", () => {
   /** Does IAM let the role of `p` read or write `key`? (iam-simulate on the policy the program generates.) */
   async function reaches(p: Partner, key: string): Promise<boolean> {
     if (p.aws.length === 0) return false;
-    const policy = permissionPolicyDocument({ grants: p.aws, buckets: [{ name: BUCKET }], region: "eu-north-1" });
+    const policy = permissionPolicyDocument({
+      grants: p.aws,
+      buckets: [{ name: BUCKET }],
+      region: "eu-north-1",
+    });
     for (const action of ["s3:GetObject", "s3:PutObject"]) {
       const r = await runSimulation(
         {
@@ -178,7 +237,9 @@ describe("validator and access model agree on generated manifests", () => {
         for (const a of m.partners.filter((p) => p.status !== "offboarded")) {
           for (const b of m.partners) {
             if (a === b) continue;
-            const keys = b.aws.flatMap((g) => granted.filter((x) => x.startsWith(g.prefix)).map((x) => `${x}f-${b.orgNumber}`));
+            const keys = b.aws.flatMap((g) =>
+              granted.filter((x) => x.startsWith(g.prefix)).map((x) => `${x}f-${b.orgNumber}`),
+            );
             for (const key of keys) {
               if (await reaches(a, key)) {
                 pairs.add(pairKey(a.orgNumber, b.orgNumber));
@@ -190,7 +251,10 @@ describe("validator and access model agree on generated manifests", () => {
         const findings = findingsIn(m, "aws", BUCKET);
         if (m.buckets[0]!.shared === true) expect(findings).toEqual([]);
         else {
-          expect(findings.length > 0, JSON.stringify({ findings: findings.map((f) => f.message), pairs: [...pairs] })).toBe(pairs.size > 0);
+          expect(
+            findings.length > 0,
+            JSON.stringify({ findings: findings.map((f) => f.message), pairs: [...pairs] }),
+          ).toBe(pairs.size > 0);
           for (const f of findings) expect(pairs).toContain(pairKey(f.at.who, f.other.who));
         }
       }),
