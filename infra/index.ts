@@ -7,10 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, loadManifestFile } from "./manifest/load";
 import { defineStack } from "./program";
 import { readSettingsFromConfig } from "./settings/pulumiConfig";
+import { stackChecks } from "./stackChecks";
 
 const settings = readSettingsFromConfig();
 const manifestFile = path.resolve(__dirname, "..", settings.manifest);
-const loaded = loadManifestFile(manifestFile);
+// The stack's own checks too (KMS keys, IAM policy sizes, ...): refused at the manifest field, before any resource.
+const loaded = loadManifestFile(manifestFile, { checks: stackChecks(settings) });
 for (const w of loaded.warnings) void pulumi.log.warn(formatProblem(w));
 if (!loaded.ok) {
   throw new pulumi.RunError(`the onboarding manifest is invalid:\n${loaded.errors.map(formatProblem).join("\n")}`);

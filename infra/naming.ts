@@ -48,3 +48,71 @@ export function awsRoleName(environment: Environment, orgNumber: string): string
 export function partnerLogicalName(orgNumber: string): string {
   return `partner-${orgNumber}`;
 }
+
+/**
+ * Access levels of the per-container platform groups (infra/azure/model.ts says what each grants). Listed here
+ * because they are part of resource names.
+ */
+export const GROUP_LEVELS = ["read", "read-write", "write", "traverse"] as const;
+export type GroupLevel = (typeof GROUP_LEVELS)[number];
+
+/**
+ * The part every per-container, per-level name shares: `<container>-<level>`. It is NOT injective over all
+ * container names ("inbound" + "read-write" = "inbound-read" + "write"), so the manifest refuses two containers
+ * whose keys meet (containerNameCollisions); over valid manifests every name built from it is unique.
+ */
+export function containerLevelKey(container: string, level: GroupLevel): string {
+  return `${container}-${level}`;
+}
+
+/** Display name of a platform group; stable, derived from environment, container and level only. */
+export function groupDisplayName(environment: Environment, container: string, level: GroupLevel): string {
+  return `sg-skyporten-${environment}-${containerLevelKey(container, level)}`;
+}
+
+/** Logical (Pulumi) name of a platform group. */
+export function groupLogicalName(container: string, level: GroupLevel): string {
+  return `group-${containerLevelKey(container, level)}`;
+}
+
+/** Logical name of a platform group's role assignment on its container. */
+export function roleAssignmentLogicalName(container: string, level: GroupLevel): string {
+  return `ra-${containerLevelKey(container, level)}`;
+}
+
+/** Logical name of a partner's membership in a platform group (`partnerName` is partnerLogicalName). */
+export function groupMemberLogicalName(partnerName: string, container: string, level: GroupLevel): string {
+  return `${partnerName}-member-${containerLevelKey(container, level)}`;
+}
+
+/**
+ * Pairs of declared containers whose per-level names would be the same resource name: for each, the later
+ * container (by index), the earlier one it meets, and the shared key. Empty for every valid manifest.
+ */
+export function containerNameCollisions(
+  containers: readonly string[],
+): { index: number; other: number; key: string; levels: [GroupLevel, GroupLevel] }[] {
+  const first = new Map<string, { index: number; level: GroupLevel }>();
+  const out: { index: number; other: number; key: string; levels: [GroupLevel, GroupLevel] }[] = [];
+  containers.forEach((container, index) => {
+    let reported = false;
+    for (const level of GROUP_LEVELS) {
+      const key = containerLevelKey(container, level);
+      const seen = first.get(key);
+      if (seen !== undefined && containers[seen.index] !== container && !reported) {
+        out.push({ index, other: seen.index, key, levels: [level, seen.level] });
+        reported = true;
+      } else if (seen === undefined) first.set(key, { index, level });
+    }
+  });
+  return out;
+}
+
+/**
+ * Logical name of a PathAcl: container and absolute path, unique per owner (`prefix` is "" for the platform,
+ * `<partner logical name>-` for a partner). Container names hold no "/", and paths start with one, so the name
+ * is injective over (owner, container, path).
+ */
+export function pathAclLogicalName(prefix: string, plan: { container: string; path: string }): string {
+  return `${prefix}acl-${plan.container}${plan.path === "/" ? "/" : plan.path}`;
+}

@@ -7,7 +7,7 @@ import { membershipsFor } from "./azure/model";
 import { pathAclLogicalName, type AzurePlatform } from "./azure/platform";
 import { ScopeAccess } from "./maskinporten";
 import type { Bucket, Partner } from "./manifest/schema";
-import { subjectFor } from "./naming";
+import { groupMemberLogicalName, subjectFor } from "./naming";
 import { safeTagValue } from "./tags";
 import type { Settings } from "./settings/schema";
 
@@ -97,7 +97,7 @@ export class SkyportenPartner extends pulumi.ComponentResource {
 
       for (const ref of membershipsFor(partner)) {
         new GroupMember(
-          `${name}-member-${ref.container}-${ref.level}`,
+          groupMemberLogicalName(name, ref.container, ref.level),
           { groupObjectId: args.azure.groupObjectId(ref.container, ref.level), memberObjectId: identity.principalId },
           { parent: this },
         );

@@ -137,6 +137,7 @@ describe("policy pack under Pulumi's policy-pack runner", () => {
       ["skyporten-required-tags", pb.EnforcementLevel.MANDATORY],
       ["skyporten-tag-values", pb.EnforcementLevel.MANDATORY],
       ["skyporten-stack-budgets", pb.EnforcementLevel.MANDATORY],
+      ["skyporten-unique-resource-names", pb.EnforcementLevel.MANDATORY],
     ]);
   });
 

@@ -142,6 +142,7 @@ describe("policy pack adapter", () => {
       ["skyporten-required-tags", "mandatory", "resource"],
       ["skyporten-tag-values", "mandatory", "stack"],
       ["skyporten-stack-budgets", "mandatory", "stack"],
+      ["skyporten-unique-resource-names", "mandatory", "stack"],
     ]);
     expect(policies.every((p) => p.description.length > 40)).toBe(true);
     expect(

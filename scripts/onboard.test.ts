@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CliError } from "./lib/cli";
-import { identityStateUrn, onboard, type OnboardIo } from "./onboard";
+import { engineUrn } from "./lib/offlineRun";
+import { identityStateUrn, identityStateUrns, onboard, type OnboardIo } from "./onboard";
 import { validate } from "./validate";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -179,5 +180,94 @@ describe("onboard promote, suspend, reinstate, offboard", () => {
     await expect(onboard(["offboard", "--stack", "test", "--org", "910000012", "--manifest", testFile], io())).resolves.toBe(0);
     expect(out.some((l) => l.includes("pulumi state unprotect"))).toBe(false);
     expect(validate(["--stack", "test", testFile])).toBe(0);
+  });
+});
+
+describe("onboard under concurrent edits, unrelated problems and odd files", () => {
+  it("add --lookup does not undo a suspend made while it waited for the register (no lost update)", async () => {
+    const suspended = SAMPLE_TEST.replace("    name: Nordlys Logistikk AS\n", "    name: Nordlys Logistikk AS\n    status: suspended\n");
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(req.url ?? "");
+      // The emergency suspend lands while the lookup is on the network.
+      fs.writeFileSync(testFile, suspended);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ organisasjonsnummer: "123456785", navn: "NY PARTNER AS" }));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+    const argv = ["add", "--stack", "test", "--org", "123456785", "--lookup", "--azure", "inbound:write", "--aws", "banenor-payload-test:ny/:read", "--contact", "ops@ny.example", "--manifest", testFile];
+    await expect(onboard(argv, io({ BRREG_API_URL: url }))).resolves.toBe(0);
+    expect(requests).toEqual(["/api/enheter/123456785"]);
+    expect(fs.readFileSync(testFile, "utf8")).toBe(suspended + ADDED);
+  });
+
+  it("suspend and offboard go through when another partner's review date has passed; the old error is shown as a warning", async () => {
+    const expired = SAMPLE_TEST.replace("    reviewBy: 2027-06-30\n", "    reviewBy: 2020-01-31\n");
+    fs.writeFileSync(testFile, expired);
+    await expect(onboard(["suspend", "--stack", "test", "--org", "910000012", "--manifest", testFile], io())).resolves.toBe(0);
+    expect(fs.readFileSync(testFile, "utf8")).toBe(expired.replace("    name: Nordlys Logistikk AS\n", "    name: Nordlys Logistikk AS\n    status: suspended\n"));
+    expect(err).toEqual([
+      `warning: ${testFile}:17:15 partners[0].reviewBy: review of organization 917422575 was due 2020-01-31; review the access, then set a new reviewBy date or offboard the partner`,
+      `warning: ${testFile} already had 1 error(s) that this change does not touch; it is written anyway, fix them before the pull request`,
+    ]);
+    err = [];
+    await expect(onboard(["offboard", "--stack", "test", "--org", "921345674", "--manifest", testFile], io())).resolves.toBe(0);
+    expect(fs.readFileSync(testFile, "utf8")).toContain("    name: Fjordkraft Data AS\n    status: offboarded\n");
+    // Reinstating is no emergency: it still needs a valid file.
+    err = [];
+    fs.writeFileSync(testFile, expired);
+    const before = fs.readFileSync(testFile, "utf8");
+    await expect(onboard(["reinstate", "--stack", "test", "--org", "812345672", "--manifest", testFile], io())).resolves.toBe(1);
+    expect(fs.readFileSync(testFile, "utf8")).toBe(before);
+  });
+
+  it("a single-value option given twice is an error, never the last one silently", async () => {
+    await expect(onboard(["suspend", "--stack", "test", "--org", "910000012", "--org", "917422575", "--manifest", testFile], io())).rejects.toThrow(
+      /^--org is given more than once; give it once\nusage: npm run onboard/,
+    );
+    await expect(onboard(["add", "--stack", "test", "--stack", "prod", "--org", "123456785", "--name", "X", "--manifest", testFile], io())).rejects.toThrow(/^--stack is given more than once/);
+    expect(fs.readFileSync(testFile, "utf8")).toBe(SAMPLE_TEST);
+  });
+
+  it("a symlinked manifest stays a link (its target is rewritten) and the file's mode is kept", async () => {
+    const target = path.join(dir, "real.yaml");
+    fs.writeFileSync(target, SAMPLE_TEST, { mode: 0o640 });
+    fs.chmodSync(target, 0o640);
+    const link = path.join(dir, "link.yaml");
+    fs.symlinkSync(target, link);
+    await expect(onboard(["suspend", "--stack", "test", "--org", "910000012", "--manifest", link], io())).resolves.toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(target, "utf8")).toContain("    name: Nordlys Logistikk AS\n    status: suspended\n");
+    expect(fs.statSync(target).mode & 0o777).toBe(0o640);
+    expect(fs.readdirSync(dir).sort()).toEqual(["link.yaml", "prod.yaml", "real.yaml", "test.yaml"]);
+  });
+
+  it("reinstate keeps a comment on the status line (the value becomes active)", async () => {
+    fs.writeFileSync(testFile, SAMPLE_TEST.replace("    status: suspended\n", "    status: suspended # fraud case 2026-117, ask security first\n"));
+    await expect(onboard(["reinstate", "--stack", "test", "--org", "812345672", "--manifest", testFile], io())).resolves.toBe(0);
+    expect(fs.readFileSync(testFile, "utf8")).toBe(SAMPLE_TEST.replace("    status: suspended\n", "    status: active # fraud case 2026-117, ask security first\n"));
+  });
+
+  it("a file with CR-only line endings is edited line by line and keeps its line endings", async () => {
+    fs.writeFileSync(testFile, SAMPLE_TEST.replace(/\n/g, "\r"));
+    await expect(onboard(["suspend", "--stack", "test", "--org", "910000012", "--manifest", testFile], io())).resolves.toBe(0);
+    expect(fs.readFileSync(testFile, "utf8")).toBe(SAMPLE_TEST.replace("    name: Nordlys Logistikk AS\n", "    name: Nordlys Logistikk AS\n    status: suspended\n").replace(/\n/g, "\r"));
+  });
+
+  it("the unprotect command names the resources of the stack's identity kind", () => {
+    const parent = "urn:pulumi:prod::skyporten-onboarding::skyporten:partner:SkyportenPartner";
+    expect(identityStateUrns("prod", "917422575", "app-registration")).toEqual([
+      `${parent}$azuread:index/application:Application::partner-917422575-app`,
+      `${parent}$azuread:index/servicePrincipal:ServicePrincipal::partner-917422575-sp`,
+    ]);
+    // The same URNs the engine gives (the plan's URNs), from the parent's URN, type and logical name.
+    const component = engineUrn("prod", "skyporten-onboarding", null, "skyporten:partner:SkyportenPartner", "partner-917422575");
+    expect(identityStateUrns("prod", "917422575", "app-registration")).toEqual([
+      engineUrn("prod", "skyporten-onboarding", component, "azuread:index/application:Application", "partner-917422575-app"),
+      engineUrn("prod", "skyporten-onboarding", component, "azuread:index/servicePrincipal:ServicePrincipal", "partner-917422575-sp"),
+    ]);
+    expect(identityStateUrns("prod", "917422575", "managed-identity")).toEqual([identityStateUrn("prod", "917422575")]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatProblem, loadManifestText } from "../infra/manifest/load";
+import { formatProblem, loadManifestText, type Problem } from "../infra/manifest/load";
 import type { PartnerStatus } from "../infra/manifest/schema";
 import { partnerLogicalName } from "../infra/naming";
 import { PROJECT, type Settings } from "../infra/settings";
@@ -74,6 +74,14 @@ function readManifest(file: string): string {
   }
 }
 
+/**
+ * A file with old Mac (CR-only) line endings is edited as LF (the editing functions place text by lines) and
+ * written back with CR, so it keeps its line endings. CRLF and LF files are edited as they are.
+ */
+const crOnly = (text: string) => text.includes("\r") && !text.includes("\n");
+const editable = (text: string) => (crOnly(text) ? text.replace(/\r/g, "\n") : text);
+const asWritten = (original: string, text: string) => (crOnly(original) ? text.replace(/\n/g, "\r") : text);
+
 /** Validate as `npm run validate` does; print warnings and errors. */
 function check(file: string, text: string, io: OnboardIo): boolean {
   const result = loadManifestText(text, file);
@@ -86,16 +94,76 @@ function check(file: string, text: string, io: OnboardIo): boolean {
   return true;
 }
 
-/** Write through a temporary file in the same directory, so a crash never leaves half a manifest. */
-function write(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+/**
+ * For suspend and offboard, which must never wait for unrelated fixes (an emergency suspension cannot be blocked
+ * by another partner's expired reviewBy): refuse only errors the change itself brings. Errors already in the file
+ * are printed as warnings. Compared by field path and message, since the edit may shift line numbers.
+ */
+function checkNoNewErrors(file: string, original: string, text: string, io: OnboardIo): boolean {
+  const key = (p: Problem) => `${p.path}\u0000${p.message}`;
+  const before = loadManifestText(original, file);
+  const existing = new Set(before.ok ? [] : before.errors.map(key));
+  const result = loadManifestText(text, file);
+  for (const w of result.warnings) io.err(formatProblem(w));
+  if (result.ok) return true;
+  const added = result.errors.filter((e) => !existing.has(key(e)));
+  if (added.length > 0) {
+    for (const e of added) io.err(formatProblem(e));
+    io.err(`${file}: not written: the change would make the manifest invalid (${added.length} error(s))`);
+    return false;
+  }
+  for (const e of result.errors) io.err(`warning: ${formatProblem(e)}`);
+  io.err(`warning: ${file} already had ${result.errors.length} error(s) that this change does not touch; it is written anyway, fix them before the pull request`);
+  return true;
+}
+
+/**
+ * Write through a temporary file in the same directory, so a crash never leaves half a manifest. A symlinked
+ * manifest is written at its target (the link stays a link); the file's mode is kept. Just before the rename the
+ * file is read again: if it is no longer `expected` (another edit happened while this command ran, e.g. during
+ * --lookup's network call), nothing is written, so that edit is never silently undone.
+ */
+function write(file: string, expected: string, text: string): void {
+  const target = realTarget(file);
+  const mode = fs.statSync(target).mode & 0o7777;
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, text, { mode });
+  fs.chmodSync(tmp, mode);
+  try {
+    if (readManifest(file) !== expected) {
+      throw new CliError(`${file} changed while this command ran (another edit?); nothing was written: run the command again`);
+    }
+    fs.renameSync(tmp, target);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** The file a path names, following symlinks (a dangling or looping link is a clear error). */
+function realTarget(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    throw new CliError(`cannot resolve manifest file "${file}" (a broken symlink?); pass the path of stacks/<stack>.yaml with --manifest`);
+  }
 }
 
 /** The identity's URN in the stack's state: component `partner-<org>` (infra/program.ts), child `<component>-identity` (infra/azure/identity.ts). */
 export function identityStateUrn(stack: string, orgNumber: string): string {
-  return `urn:pulumi:${stack}::${PROJECT}::skyporten:partner:SkyportenPartner$azure-native:managedidentity:UserAssignedIdentity::${partnerLogicalName(orgNumber)}-identity`;
+  return identityStateUrns(stack, orgNumber, "managed-identity")[0]!;
+}
+
+/**
+ * The URNs of the protected resources that make up a partner's identity, by the stack's identity kind: the
+ * managed identity (`<component>-identity`, infra/azure/identity.ts), or the application and its service
+ * principal (`<component>-app`, `<component>-sp`, infra/azure/appRegistration.ts).
+ */
+export function identityStateUrns(stack: string, orgNumber: string, kind: Settings["azure"]["identityKind"]): string[] {
+  const parent = `urn:pulumi:${stack}::${PROJECT}::skyporten:partner:SkyportenPartner`;
+  const name = partnerLogicalName(orgNumber);
+  return kind === "app-registration"
+    ? [`${parent}$azuread:index/application:Application::${name}-app`, `${parent}$azuread:index/servicePrincipal:ServicePrincipal::${name}-sp`]
+    : [`${parent}$azure-native:managedidentity:UserAssignedIdentity::${name}-identity`];
 }
 
 function prStep(file: string, stack: string): string {
@@ -153,17 +221,20 @@ async function add(argv: string[], io: OnboardIo): Promise<number> {
     azure: (values.azure ?? []).map(parseAzureGrant),
     aws: (values.aws ?? []).map(parseAwsGrant),
   };
-  let text = addPartner(original, file, entry);
+  let base = original;
+  let text = addPartner(editable(base), file, entry);
   if (!check(file, text, io)) return 1;
   if (lookup) {
     const unit = await lookupOrganization(org, { baseUrl: io.env.BRREG_API_URL ?? BRREG_API_URL });
     for (const w of unit.warnings) io.err(`warning: ${w}`);
     io.out(`Enhetsregisteret: ${org} is ${unit.name}`);
     entry.name = unit.name;
-    text = addPartner(original, file, entry);
+    // The file may have changed during the network call (an emergency suspend): edit what is there now.
+    base = readManifest(file);
+    text = addPartner(editable(base), file, entry);
     if (!check(file, text, io)) return 1;
   }
-  write(file, text);
+  write(file, base, asWritten(base, text));
   io.out(`${file}: added organization ${org} (${entry.name}); the manifest is valid`);
   printSteps(io, [prStep(file, stack), handoverStep(stack, org), scopeStep(settings, org, true)]);
   return 0;
@@ -205,7 +276,7 @@ function promote(argv: string[], io: OnboardIo): number {
     io.err(`${toFile} is invalid already; fix it (npm run validate -- --stack ${to}) before promoting into it`);
     return 1;
   }
-  const text = promotePartner(fromText, toText, {
+  const text = promotePartner(editable(fromText), editable(toText), {
     orgNumber: org,
     fromFile,
     toFile,
@@ -214,7 +285,7 @@ function promote(argv: string[], io: OnboardIo): number {
     targetBuckets: new Set(target.manifest.buckets.map((b) => b.name)),
   });
   if (!check(toFile, text, io)) return 1;
-  write(toFile, text);
+  write(toFile, toText, asWritten(toText, text));
   const loaded = loadManifestText(text, toFile);
   const name = loaded.ok ? (loaded.manifest.partners.find((p) => p.orgNumber === org)?.name ?? "") : "";
   io.out(`${toFile}: copied organization ${org} (${name}) from ${fromFile}; the manifest is valid`);
@@ -232,9 +303,10 @@ function changeStatus(argv: string[], io: OnboardIo, status: PartnerStatus): num
   const settings = settingsFor(stack);
   const file = values.manifest ?? settings.manifest;
   const original = readManifest(file);
-  const { text, before, entry } = setStatus(original, file, org, status);
-  if (!check(file, text, io)) return 1;
-  write(file, text);
+  const { text, before, entry } = setStatus(editable(original), file, org, status);
+  const valid = status === "active" ? check(file, text, io) : checkNoNewErrors(file, original, text, io);
+  if (!valid) return 1;
+  write(file, original, asWritten(original, text));
   const name = String(entry.get("name"));
   io.out(`${file}: organization ${org} (${name}) ${VERB[status]} (was ${before}); the manifest is valid`);
 
@@ -251,9 +323,11 @@ function changeStatus(argv: string[], io: OnboardIo, status: PartnerStatus): num
     }
     printSteps(io, [prStep(file, stack), before === "offboarded" ? handoverStep(stack, org) : undefined, scopeStep(settings, org, true)]);
   } else {
+    const kind = settings.azure.identityKind;
+    const commands = identityStateUrns(stack, org, kind).map((urn) => `pulumi state unprotect --stack ${stack} --yes '${urn}'`);
     const unprotect =
       settings.protectIdentities && hasIdentity
-        ? `This stack protects managed identities: after approval, and before pulumi up, run: pulumi state unprotect --stack ${stack} --yes '${identityStateUrn(stack, org)}'`
+        ? `This stack protects ${kind === "app-registration" ? "app registrations (application and service principal)" : "managed identities"}: after approval, and before pulumi up, run: ${commands.join(" && ")}`
         : undefined;
     printSteps(io, [
       prStep(file, stack),

@@ -7,8 +7,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aclWarnings } from "../infra/azure/acl/plan";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
+import { sharingGroups, sharingLines } from "../infra/manifest/isolation";
+import { stackChecks } from "../infra/stackChecks";
 import { SAMARBEIDSPORTALEN_URL, scopeAccessStep } from "../infra/maskinporten/instructions";
 import { SettingsError } from "../infra/settings";
 import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
@@ -44,8 +45,9 @@ export async function plan(argv: string[]): Promise<number> {
   const settings = settingsFor(stack, configFile);
   const manifestFile = path.normalize(values.manifest ?? settings.manifest);
 
-  // Validate first, with the same messages as `npm run validate`.
-  const loaded = loadManifestFile(manifestFile);
+  // Validate first, with the same messages as `npm run validate --stack`: what the stack's settings would
+  // refuse is an error at its field here, never a failure inside the program.
+  const loaded = loadManifestFile(manifestFile, { checks: stackChecks(settings) });
   for (const w of loaded.warnings) process.stderr.write(`${formatProblem(w)}\n`);
   if (!loaded.ok) {
     for (const e of loaded.errors) process.stderr.write(`${formatProblem(e)}\n`);
@@ -80,7 +82,7 @@ export async function plan(argv: string[]): Promise<number> {
     resources: run.resources,
     policyViolations,
   });
-  const notes: string[] = aclWarnings(loaded.manifest).map((w) => `warning: ${w}`);
+  const notes: string[] = sharingLines(sharingGroups(loaded.manifest)).map((line) => `note: ${line}`);
   if (!run.settings.maskinporten.manageScopeAccess) {
     // The same URLs the ScopeAccess provider would call (infra/maskinporten), one line per partner to act on.
     const steps = loaded.manifest.partners.map((p) => scopeAccessStep(run.settings, p.orgNumber, p.status));
@@ -103,6 +105,7 @@ export async function plan(argv: string[]): Promise<number> {
       baseRef: values.base,
       manifestFile,
       settings: run.settings,
+      ...(configFile === undefined ? {} : { configFile }),
       head: { manifest: loaded.manifest, plan: planJson },
     });
     diffMarkdown = formatDiffMarkdown(diff);

@@ -15,6 +15,16 @@ function manifestFile(name: string, ...lines: string[]): string {
   return file;
 }
 
+/** A whole-container reader (an auditor) beside another partner's path grant in one container. */
+const auditorBesideNordlys = (name: string, container: string) =>
+  manifestFile(
+    name,
+    `containers: [${container}]`,
+    "partners:",
+    '  - { orgNumber: "917422575", name: Auditor AS, azure: [{ container: outbound, access: read }] }',
+    '  - { orgNumber: "910000012", name: Nordlys AS, azure: [{ container: outbound, access: read, path: nordlys }] }',
+  );
+
 let stdout: string[];
 let stderr: string[];
 beforeEach(() => {
@@ -33,7 +43,9 @@ describe("npm run validate", () => {
   it("exits 0 for stacks/test.yaml and says what it holds", () => {
     expect(validate(["--today", "2026-01-01", "stacks/test.yaml"])).toBe(0);
     expect(stdout.join("")).toBe("stacks/test.yaml: valid (5 partners, 3 containers, 1 buckets)\n");
-    expect(stderr).toEqual([]);
+    expect(stderr).toEqual([
+      'stacks/test.yaml: note: shared container "inbound": organizations 910000012 (write), 812345672 (write) reach the files of every partner there\n',
+    ]);
   });
 
   it("finds the manifest of a stack from its settings", () => {
@@ -54,19 +66,72 @@ describe("npm run validate", () => {
     expect(stdout).toEqual([]);
   });
 
-  it("warns (exit 0) when a whole-container grant also reaches another partner's directory", () => {
-    const file = manifestFile(
-      "reach.yaml",
-      "containers: [{ name: outbound }]",
-      "partners:",
-      '  - { orgNumber: "917422575", name: Auditor AS, azure: [{ container: outbound, access: read }] }',
-      '  - { orgNumber: "910000012", name: Nordlys AS, azure: [{ container: outbound, access: read, path: nordlys }] }',
-    );
-    expect(validate([file])).toBe(0);
+  it("exits 1 when a whole-container grant reaches another partner's directory (RBAC before ACL), naming both", () => {
+    const file = auditorBesideNordlys("reach.yaml", "{ name: outbound }");
+    expect(validate(["--today", "2026-01-01", file])).toBe(1);
     expect(stderr.join("")).toBe(
-      `${file}: warning: container "outbound": the whole-container access of organization 917422575 also reaches the directories granted to 910000012 (RBAC is evaluated before ACLs); use a path grant if that is not intended\n`,
+      `${file}:4:100 partners[1].azure[0].path: organization 910000012 (read on path "nordlys" of container "outbound") and organization 917422575 (read on container "outbound") share container "outbound": organization 917422575 reads every file in the container, organization 910000012's included (RBAC is evaluated before ACLs); organization 910000012 reaches whatever organization 917422575 put in "nordlys". Container "outbound" is not shared: give each partner its own path or container, or add "shared: true" to it if these partners may see each other's files\n${file}: 1 error(s); the manifest is invalid\n`,
     );
-    expect(stdout.join("")).toBe(`${file}: valid (2 partners, 1 containers, 0 buckets, 1 warning(s))\n`);
+    expect(stdout).toEqual([]);
+  });
+
+  it("with shared: true the same manifest is valid, and says who sees whom (exit 0)", () => {
+    const file = auditorBesideNordlys("reach-shared.yaml", "{ name: outbound, shared: true }");
+    expect(validate(["--today", "2026-01-01", file])).toBe(0);
+    expect(stderr.join("")).toBe(
+      `${file}: note: shared container "outbound": organization 917422575 (read) reaches the files of every partner there (910000012 too)\n`,
+    );
+    expect(stdout.join("")).toBe(`${file}: valid (2 partners, 1 containers, 0 buckets)\n`);
+  });
+
+  it("judges the manifest against the stack's settings: a KMS key of another region or partition is an error at its field", () => {
+    const file = manifestFile(
+      "kms.yaml",
+      "buckets:",
+      "  - name: b-one",
+      "    kmsKeyArn: arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "  - name: b-two",
+      "    kmsKeyArn: arn:aws-cn:kms:eu-north-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "partners: []",
+    );
+    expect(validate(["--stack", "test", file])).toBe(1);
+    expect(stderr.join("")).toBe(
+      [
+        `${file}:3:16 buckets[0].kmsKeyArn: buckets[0].kmsKeyArn of bucket "b-one" is a key in region us-east-1, but the bucket is in eu-north-1 (aws.region); S3 only uses keys from the bucket's region: use a key in eu-north-1`,
+        `${file}:5:16 buckets[1].kmsKeyArn: buckets[1].kmsKeyArn of bucket "b-two" is in partition aws-cn, not aws; use a key of the stack's partition`,
+        `${file}: 2 error(s); the manifest is invalid`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("an S3 policy over IAM's 10,240 characters (500 prefixes) is an error at the partner's aws grants", () => {
+    const prefixes = Array.from({ length: 500 }, (_, i) => `      - { bucket: b-one, prefix: p${i}/, access: read-write }`);
+    const file = manifestFile("big.yaml", "buckets: [{ name: b-one }]", "partners:", '  - orgNumber: "917422575"', "    name: A", "    aws:", ...prefixes);
+    expect(validate(["--stack", "test", file])).toBe(1);
+    expect(stderr.join("")).toMatch(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:6:7 partners\\[0\\]\\.aws: partner 917422575: the role's S3 policy is \\d+ characters, over IAM's limit of 10240 for a role's inline policies .*grant fewer, broader prefixes \\(500 grants now\\)\n`),
+    );
+  });
+
+  it("a file given without --stack outside a project: only the manifest is checked, and it says so", () => {
+    const file = manifestFile("plain.yaml", "partners: []");
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(validate([file])).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(stderr.join("")).toMatch(/^note: the settings of stack "test" cannot be read, so only the manifest itself is checked \(.*Pulumi\.test\.yaml.*\)\n$/);
+    expect(stdout.join("")).toBe(`${file}: valid (0 partners, 0 containers, 0 buckets)\n`);
+    // With --stack the settings are required.
+    process.chdir(dir);
+    try {
+      expect(() => validate(["--stack", "test", file])).toThrow(CliError);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("prints every error of the file", () => {

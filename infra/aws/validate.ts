@@ -25,6 +25,63 @@ const ROLE_PATH_MAX = 512;
 
 export type AwsPlatformSettings = Pick<Settings, "issuer" | "audience" | "aws">;
 
+/** A problem of the manifest under this stack's settings, at a manifest field (for `file:line:col` errors). */
+export interface ManifestFieldProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * What this stack's AWS settings refuse in the manifest, field by field, before anything is planned: AWS
+ * grants on a stack without AWS, a bucket's KMS key in another region or partition, and each active partner's
+ * role problems (policy over IAM's size limits, unsafe prefix).
+ */
+export function awsManifestProblems(
+  settings: AwsPlatformSettings & Pick<Settings, "environment" | "scope">,
+  manifest: Pick<Manifest, "partners" | "buckets">,
+): ManifestFieldProblem[] {
+  const out: ManifestFieldProblem[] = [];
+  if (!settings.aws.enabled) {
+    manifest.partners.forEach((p, i) => {
+      if (p.status === "offboarded" || p.aws.length === 0) return;
+      out.push({
+        path: ["partners", i, "aws"],
+        message: `this stack has aws.enabled false, so the AWS grants of organization ${p.orgNumber} would silently not be provisioned; set skyporten-onboarding:aws.enabled to true or remove the grants`,
+      });
+    });
+    return out;
+  }
+  manifest.buckets.forEach((b, i) => {
+    for (const message of kmsKeyProblems(settings, b, i)) out.push({ path: ["buckets", i, "kmsKeyArn"], message });
+  });
+  manifest.partners.forEach((p, i) => {
+    if (p.status !== "active" || p.aws.length === 0) return;
+    for (const message of checkAwsPartner({ settings, partner: p, buckets: manifest.buckets }).problems)
+      out.push({ path: ["partners", i, "aws"], message });
+  });
+  return out;
+}
+
+function kmsKeyProblems(settings: AwsPlatformSettings, b: Pick<Bucket, "name" | "kmsKeyArn">, i: number): string[] {
+  const problems: string[] = [];
+  if (b.kmsKeyArn === undefined) return problems;
+  const { aws } = settings;
+  const keyRegion = b.kmsKeyArn.split(":")[3];
+  if (keyRegion !== aws.region) {
+    // SSE-KMS needs a key in the bucket's region (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
+    problems.push(
+      `buckets[${i}].kmsKeyArn of bucket "${b.name}" is a key in region ${keyRegion}, but the bucket is in ${aws.region} (aws.region); S3 only uses keys from the bucket's region: use a key in ${aws.region}`,
+    );
+  }
+  const keyPartition = b.kmsKeyArn.split(":")[1];
+  if (keyPartition !== partitionOf(aws.region).partition) {
+    problems.push(
+      `buckets[${i}].kmsKeyArn of bucket "${b.name}" is in partition ${keyPartition}, not ${partitionOf(aws.region).partition}; use a key of the stack's partition`,
+    );
+  }
+  return problems;
+}
+
 /** Why the stack's AWS settings cannot serve this manifest: an empty list when they can. */
 export function awsPlatformProblems(
   settings: AwsPlatformSettings,
@@ -53,22 +110,7 @@ export function awsPlatformProblems(
       );
     }
   }
-  for (const [i, b] of manifest.buckets.entries()) {
-    if (b.kmsKeyArn === undefined) continue;
-    const keyRegion = b.kmsKeyArn.split(":")[3];
-    if (keyRegion !== aws.region) {
-      // SSE-KMS needs a key in the bucket's region (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
-      problems.push(
-        `buckets[${i}].kmsKeyArn of bucket "${b.name}" is a key in region ${keyRegion}, but the bucket is in ${aws.region} (aws.region); S3 only uses keys from the bucket's region: use a key in ${aws.region}`,
-      );
-    }
-    const keyPartition = b.kmsKeyArn.split(":")[1];
-    if (keyPartition !== partitionOf(aws.region).partition) {
-      problems.push(
-        `buckets[${i}].kmsKeyArn of bucket "${b.name}" is in partition ${keyPartition}, not ${partitionOf(aws.region).partition}; use a key of the stack's partition`,
-      );
-    }
-  }
+  manifest.buckets.forEach((b, i) => problems.push(...kmsKeyProblems(settings, b, i)));
   return problems;
 }
 

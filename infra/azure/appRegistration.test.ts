@@ -31,7 +31,7 @@ const ACTIVE = ["910000012", "917422575", "934567811"];
 const SUSPENDED = "812345672";
 
 const manifest = {
-  containers: [{ name: "inbound" }, { name: "outbound" }, { name: "shared" }],
+  containers: [{ name: "inbound", shared: true }, { name: "outbound" }, { name: "shared", shared: true }],
   partners: [
     { orgNumber: "917422575", name: "Entur AS", azure: [{ container: "shared", access: "read-write" }] },
     { orgNumber: "910000012", name: "Nordlys Logistikk AS", azure: [{ container: "outbound", access: "read", path: "nordlys" }, { container: "inbound", access: "write" }] },

@@ -19,7 +19,7 @@ const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
 const SCOPE = "banenor:payloadmanager.storage";
 
 const base = {
-  containers: [{ name: "inbound" }, { name: "outbound" }, { name: "shared" }],
+  containers: [{ name: "inbound", shared: true }, { name: "outbound" }, { name: "shared", shared: true }],
   partners: [
     { orgNumber: "917422575", name: "Entur AS", azure: [{ container: "shared", access: "read-write" }] },
     { orgNumber: "910000012", name: "Nordlys Logistikk AS", azure: [{ container: "outbound", access: "read", path: "nordlys" }, { container: "inbound", access: "write" }] },
@@ -233,7 +233,7 @@ describe("uniqueness at scale", () => {
       orgs.push(`${s}${k === 11 ? 0 : k}`);
     }
     const manifest = {
-      containers: [{ name: "inbound" }, { name: "outbound" }],
+      containers: [{ name: "inbound", shared: true }, { name: "outbound" }],
       partners: orgs.map((o, i) => ({
         orgNumber: o,
         name: `Partner ${i}`,

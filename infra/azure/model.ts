@@ -1,4 +1,5 @@
 import type { Access, AzureGrant, Partner } from "../manifest/schema";
+import { GROUP_LEVELS, type GroupLevel } from "../naming";
 import type { Environment } from "../settings/schema";
 
 /**
@@ -12,8 +13,7 @@ import type { Environment } from "../settings/schema";
  * - traverse    `--x` on the root and every ancestor of a granted path; the path itself gets an ACL entry for
  *               the partner's principal (RBAC on the container would override it: RBAC is evaluated first)
  */
-export const GROUP_LEVELS = ["read", "read-write", "write", "traverse"] as const;
-export type GroupLevel = (typeof GROUP_LEVELS)[number];
+export { GROUP_LEVELS, groupDisplayName, groupLogicalName, type GroupLevel } from "../naming";
 
 /** Built-in role definition GUIDs (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
 export const ROLE_DEFINITION_IDS = {
@@ -35,16 +35,6 @@ export function roleForLevel(level: GroupLevel): string | undefined {
     case "traverse":
       return undefined;
   }
-}
-
-/** Display name of a platform group; stable, derived from environment, container and level only. */
-export function groupDisplayName(environment: Environment, container: string, level: GroupLevel): string {
-  return `sg-skyporten-${environment}-${container}-${level}`;
-}
-
-/** Logical (Pulumi) name of a platform group. */
-export function groupLogicalName(container: string, level: GroupLevel): string {
-  return `group-${container}-${level}`;
 }
 
 /** What each level grants, for the group description. */

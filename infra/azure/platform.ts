@@ -4,6 +4,7 @@ import { BlobContainer } from "@pulumi/azure-native/storage";
 import { Group } from "@pulumi/azuread/group";
 import { v5 as uuidv5 } from "uuid";
 import type { Container } from "../manifest/schema";
+import { pathAclLogicalName, roleAssignmentLogicalName } from "../naming";
 import { aclEntryInput, PathAcl, type PathAclPlan } from "./acl";
 import type { Settings } from "../settings/schema";
 import {
@@ -36,10 +37,7 @@ export interface AzurePlatformArgs {
   acls: readonly PathAclPlan[];
 }
 
-/** Logical name of a PathAcl: container and absolute path, unique per owner. */
-export function pathAclLogicalName(prefix: string, plan: Pick<PathAclPlan, "container" | "path">): string {
-  return `${prefix}acl-${plan.container}${plan.path === "/" ? "/" : plan.path}`;
-}
+export { pathAclLogicalName } from "../naming";
 
 
 /**
@@ -97,7 +95,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const roleDefinitionId = roleDefinitionResourceId(az.subscriptionId, role);
         assignments.push(
           new RoleAssignment(
-            `ra-${c.name}-${level}`,
+            roleAssignmentLogicalName(c.name, level),
             {
               scope,
               roleDefinitionId,

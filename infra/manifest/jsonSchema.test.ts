@@ -29,8 +29,8 @@ describe("stacks/manifest.schema.json", () => {
     ];
     expect(levels.map((l) => [Object.keys(l.properties), l.additionalProperties])).toEqual([
       [["containers", "buckets", "partners"], false],
-      [["name", "adopt"], false],
-      [["name", "adopt", "kmsKeyArn"], false],
+      [["name", "adopt", "shared"], false],
+      [["name", "adopt", "shared", "kmsKeyArn"], false],
       [["orgNumber", "name", "status", "contact", "reviewBy", "azure", "aws"], false],
       [["container", "access", "path"], false],
       [["bucket", "prefix", "access"], false],

@@ -36,9 +36,20 @@ export type LoadResult =
   | { ok: true; manifest: Manifest; warnings: Problem[] }
   | { ok: false; errors: Problem[]; warnings: Problem[] };
 
+/** A problem at a manifest field, before it is positioned (`path` as zod gives it). */
+export interface FieldProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 export interface LoadOptions {
   /** The day `reviewBy` dates are judged against. Default: today (UTC). */
   today?: Date;
+  /**
+   * Further checks of a manifest that is valid on its own, e.g. what one stack's settings refuse
+   * (infra/stackChecks.ts); their problems are errors, positioned like the schema's.
+   */
+  checks?: (manifest: Manifest) => FieldProblem[];
 }
 
 /** Guards against hostile or accidental input: checked before and while parsing, answered quickly. */
@@ -83,9 +94,10 @@ export function loadManifestFile(file: string, options: LoadOptions = {}): LoadR
 }
 
 /** Validate manifest text. Any input yields a typed manifest or positioned errors, never an exception. */
-export function loadManifestText(text: string, file: string, options: LoadOptions = {}): LoadResult {
-  if (Buffer.byteLength(text, "utf8") > MANIFEST_LIMITS.maxBytes)
-    return tooLarge(file, Buffer.byteLength(text, "utf8"));
+export function loadManifestText(raw: string, file: string, options: LoadOptions = {}): LoadResult {
+  if (Buffer.byteLength(raw, "utf8") > MANIFEST_LIMITS.maxBytes)
+    return tooLarge(file, Buffer.byteLength(raw, "utf8"));
+  const text = withLineFeeds(raw);
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -168,7 +180,13 @@ export function loadManifestText(text: string, file: string, options: LoadOption
         : `the YAML could not be converted to data (${e instanceof Error ? e.message : String(e)})`;
     return fail(file, why);
   }
-  if (data === null || data === undefined) data = {};
+  if (data === null || data === undefined) {
+    // An emptied or truncated file must never read as "no partners": its plan would delete every identity.
+    return fail(
+      file,
+      `the manifest is empty (${text.trim() === "" ? "no content" : "only comments or a null value"}); an emptied or truncated file would remove every partner's access: restore it, or write "partners: []" for a stack without partners`,
+    );
+  }
 
   const parsed = ManifestSchema.safeParse(data);
   if (!parsed.success)
@@ -203,7 +221,22 @@ export function loadManifestText(text: string, file: string, options: LoadOption
     }
   });
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: sorted(errors), warnings };
+  const checked = options.checks?.(parsed.data) ?? [];
+  if (checked.length > 0) {
+    const positioned = checked.map((c) => problem(nodeAt(doc, c.path)?.range?.[0], formatPath(c.path), c.message));
+    return { ok: false, errors: sorted(positioned), warnings };
+  }
   return { ok: true, manifest: parsed.data, warnings };
+}
+
+/**
+ * Line breaks as YAML defines them (CR LF, CR or LF: https://yaml.org/spec/1.2.2/#54-line-break-characters) made
+ * LF, so a file saved with old Mac (CR-only) or mixed line endings is read line by line and positions count
+ * lines as an editor shows them. The yaml library treats a lone CR as an ordinary character, so without this
+ * a CR-only file is one comment line.
+ */
+export function withLineFeeds(text: string): string {
+  return text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
 }
 
 function tooDeep(): string {
@@ -395,8 +428,8 @@ function pathExists(doc: Document.Parsed, path: readonly PropertyKey[]): boolean
 
 const KEYS = {
   root: ["containers", "buckets", "partners"],
-  container: ["name", "adopt"],
-  bucket: ["name", "adopt", "kmsKeyArn"],
+  container: ["name", "adopt", "shared"],
+  bucket: ["name", "adopt", "shared", "kmsKeyArn"],
   partner: ["orgNumber", "name", "status", "contact", "reviewBy", "azure", "aws"],
   azure: ["container", "access", "path"],
   aws: ["bucket", "prefix", "access"],

@@ -25,9 +25,17 @@ describe("mod11CheckDigit", () => {
 });
 
 describe("orgNumberProblem", () => {
-  it.each(["917422575", "991825827", "123456785", "910000012", "000000000"])("accepts %s", (n) => {
+  it.each(["917422575", "991825827", "123456785", "910000012"])("accepts %s", (n) => {
     expect(orgNumberProblem(n)).toBeUndefined();
     expect(isValidOrgNumber(n)).toBe(true);
+  });
+
+  it("refuses 000000000: it passes MOD11 but is no organization", () => {
+    expect(mod11CheckDigit("00000000")).toBe(0);
+    expect(orgNumberProblem("000000000")).toBe(
+      '"000000000" is not an organization number (all zeros); use the partner\'s number from the Central Coordinating Register (Enhetsregisteret)',
+    );
+    expect(isValidOrgNumber("000000000")).toBe(false);
   });
 
   it.each([

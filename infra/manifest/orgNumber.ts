@@ -21,6 +21,8 @@ export function orgNumberProblem(value: string): string | undefined {
   if (!/^\d{9}$/.test(value)) {
     return `must be exactly 9 digits (got "${value}"); write the number without spaces, e.g. "917422575"`;
   }
+  // All zeros passes the arithmetic (check digit 0) but is no organization (domain.md).
+  if (value === "000000000") return `"${value}" is not an organization number (all zeros); use the partner's number from the Central Coordinating Register (Enhetsregisteret)`;
   const expected = mod11CheckDigit(value.slice(0, 8));
   if (expected === undefined) {
     return `"${value}" is not a valid organization number: no MOD11 check digit exists for its first eight digits; check the number in the Central Coordinating Register (Enhetsregisteret)`;

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { formatPath, loadManifestText, type LoadResult } from "./load";
 import { mod11CheckDigit } from "./orgNumber";
-import { ACCESS_LEVELS, bucketNameProblem, containerNameProblem, PARTNER_STATUSES } from "./schema";
+import { containerNameCollisions } from "../naming";
+import { ACCESS_LEVELS, bucketNameProblem, containerNameProblem, displayTextProblem, PARTNER_STATUSES } from "./schema";
 
 /** reviewBy dates are judged against this day, never the real clock; generated dates lie well after it. */
 const TODAY = new Date("2026-01-01T00:00:00Z");
@@ -15,7 +16,8 @@ const orgNumberArb = fc
   .integer({ min: 0, max: 99_999_999 })
   .map((n) => String(n).padStart(8, "0"))
   .filter((stem) => mod11CheckDigit(stem) !== undefined)
-  .map((stem) => `${stem}${mod11CheckDigit(stem)}`);
+  .map((stem) => `${stem}${mod11CheckDigit(stem)}`)
+  .filter((org) => org !== "000000000");
 
 const alnum = (max: number) => fc.stringMatching(new RegExp(`^[a-z0-9]{1,${max}}$`));
 /** Azure container names: alphanumeric runs joined by single hyphens, 3-63 characters. */
@@ -28,12 +30,12 @@ const bucketNameArb = fc
   .tuple(alnum(10), fc.array(fc.tuple(fc.constantFrom(".", "-"), alnum(10)), { maxLength: 3 }))
   .map(([first, rest]) => first + rest.map(([sep, part]) => sep + part).join(""))
   .filter((n) => bucketNameProblem(n) === undefined);
-/** One directory segment: letters, digits, ".", "_", "-", never "." or "..". */
-const segmentArb = fc.stringMatching(/^[A-Za-z0-9._-]{1,8}$/).filter((s) => s !== "." && s !== "..");
-/** Visible text that survives YAML and trimming: names, contacts. */
+/** One directory segment: letters, digits, ".", "_", "-", never ending with ".". */
+const segmentArb = fc.stringMatching(/^[A-Za-z0-9._-]{1,8}$/).filter((s) => !s.endsWith("."));
+/** Visible text that survives YAML and trimming: names, contacts (no control or invisible characters). */
 const textArb = fc
   .string({ unit: "grapheme", minLength: 1, maxLength: 24 })
-  .filter((s) => s.trim().length > 0);
+  .filter((s) => s.trim().length > 0 && displayTextProblem(s) === undefined);
 const dateArb = fc
   .date({ min: new Date("2026-03-01T00:00:00Z"), max: new Date("2099-12-31T00:00:00Z"), noInvalidDate: true })
   .map((d) => d.toISOString().slice(0, 10));
@@ -42,29 +44,32 @@ type Raw = Record<string, unknown>;
 const compact = (o: Raw): Raw => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /**
- * A valid manifest as data. Every directory of a partner starts with its org number, so the isolation rule
- * holds; grants are unique per (container, path) and (bucket, prefix).
+ * A valid manifest as data. Every directory of a partner starts with its org number, so partners' directories
+ * never overlap; whole-container grants are made only in containers marked `shared: true` (isolation); grants
+ * are unique per (container, path) and (bucket, prefix).
  */
 const manifestArb = fc
   .record({
-    containers: fc.uniqueArray(containerNameArb, { minLength: 1, maxLength: 4 }),
+    containers: fc
+      .uniqueArray(fc.tuple(containerNameArb, fc.boolean()), { minLength: 1, maxLength: 4, selector: ([n]) => n })
+      .filter((cs) => containerNameCollisions(cs.map(([n]) => n)).length === 0),
     buckets: fc.uniqueArray(bucketNameArb, { maxLength: 3 }),
     orgs: fc.uniqueArray(orgNumberArb, { maxLength: 4 }),
   })
   .chain(({ containers, buckets, orgs }) => {
+    const directory = (org: string) =>
+      fc.tuple(segmentArb, fc.boolean()).map(([seg, slash]) => `${org}/${seg}` + (slash ? "/" : ""));
     const azureGrant = (org: string) =>
-      fc.record({
-        container: fc.constantFrom(...containers),
-        access: fc.constantFrom(...ACCESS_LEVELS),
-        // Absent (whole container), or a directory <org>/<segment>, maybe written with a trailing "/": always two
-        // levels, so one partner's paths are siblings (nested paths of one partner are an error).
-        path: fc.option(
-          fc
-            .tuple(segmentArb, fc.boolean())
-            .map(([seg, slash]) => `${org}/${seg}` + (slash ? "/" : "")),
-          { nil: undefined },
-        ),
-      });
+      fc.constantFrom(...containers).chain(([container, shared]) =>
+        fc.record({
+          container: fc.constant(container),
+          access: fc.constantFrom(...ACCESS_LEVELS),
+          // Absent (whole container, shared containers only), or a directory <org>/<segment>, maybe written with a
+          // trailing "/": always two levels, so one partner's paths are siblings (nested paths of one partner are
+          // an error).
+          path: shared ? fc.option(directory(org), { nil: undefined }) : directory(org),
+        }),
+      );
     const awsGrant = (org: string) =>
       fc.record({
         bucket: fc.constantFrom(...buckets),
@@ -95,7 +100,7 @@ const manifestArb = fc
     return fc
       .tuple(...orgs.map((org) => partnerArb(org).map((p) => ({ orgNumber: org, ...p }))))
       .map((partners) => ({
-        containers: containers.map((name) => ({ name })),
+        containers: containers.map(([name, shared]) => (shared ? { name, shared } : { name })),
         buckets: buckets.map((name) => ({ name })),
         partners: partners.map((p) =>
           compact({
@@ -280,9 +285,9 @@ describe("properties of the manifest loader", () => {
       const wrongDigit = `${org.slice(0, 8)}${(Number(org[8]) + 1 + n(9)) % 10}`;
       out.push({
         at: ["partners", i, "orgNumber"],
-        value: [wrongDigit, org.slice(0, 8), Number(org), `${org.slice(0, 8)}x`, ` ${org}`][n(5)],
+        value: [wrongDigit, org.slice(0, 8), Number(org), `${org.slice(0, 8)}x`, ` ${org}`, "000000000"][n(6)],
       });
-      out.push({ at: ["partners", i, "name"], value: ["", "   ", 42, ["a"]][n(4)] });
+      out.push({ at: ["partners", i, "name"], value: ["", "   ", 42, ["a"], "A\u202eSA", "A\u0000B", "\u001b[2JA", "A\u200bB"][n(8)] });
       out.push({ at: ["partners", i, "status"], value: ["deleted", "Active", "", true][n(4)] });
       out.push({
         at: ["partners", i, "reviewBy"],
@@ -295,14 +300,14 @@ describe("properties of the manifest loader", () => {
         out.push({ at: ["partners", i, "azure", k, "container"], value: "not-declared-anywhere" });
         out.push({
           at: ["partners", i, "azure", k, "path"],
-          value: ["/abs", "a/../b", "a/*", "a//b", "a\\b", ""][n(6)],
+          value: ["/abs", "a/../b", "a/*", "a//b", "a\\b", "", "a/b.", "x."][n(8)],
         });
         out.push({ at: ["partners", i, "azure", k, "acess"], value: "read" });
       });
       (p.aws as Raw[] | undefined)?.forEach((_g, k) => {
         out.push({
           at: ["partners", i, "aws", k, "prefix"],
-          value: ["no-slash", "/abs/", "a/./", "*/", ""][n(5)],
+          value: ["no-slash", "/abs/", "a/./", "*/", "", "a./"][n(6)],
         });
         out.push({ at: ["partners", i, "aws", k, "bucket"], value: "not-declared-anywhere" });
         out.push({ at: ["partners", i, "aws", k, "access"], value: ["write-only", "RW"][n(2)] });

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { containerNameCollisions } from "../naming";
+import { isolationFindings } from "./isolation";
 import { orgNumberProblem } from "./orgNumber";
+import { ACCESS_LEVELS, PARTNER_STATUSES, type Access, type PartnerStatus } from "./vocabulary";
 
 /**
  * The onboarding manifest (stacks/<stack>.yaml). Field names are a contract shared with CI and acceptance
@@ -7,11 +10,17 @@ import { orgNumberProblem } from "./orgNumber";
  * error, never a silently dropped grant.
  */
 
-export const ACCESS_LEVELS = ["read", "write", "read-write"] as const;
-export type Access = (typeof ACCESS_LEVELS)[number];
+export { ACCESS_LEVELS, PARTNER_STATUSES, type Access, type PartnerStatus };
 
-export const PARTNER_STATUSES = ["active", "suspended", "offboarded"] as const;
-export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
+/**
+ * Sizes a stack is built and measured for; a manifest beyond them is refused by validation rather than failing
+ * in the plan or in `pulumi up`. Containers: 2 role assignments each, against the subscription's 4,000
+ * (https://learn.microsoft.com/azure/role-based-access-control/troubleshoot-limits); 500 containers use a quarter
+ * of it. Partners: the benchmarked size. Buckets: IAM's 10,240-character inline policy limits what one partner
+ * can be granted long before the bucket count matters.
+ */
+export const STACK_BUDGETS = { containers: 500, partners: 5000, buckets: 100 } as const;
+
 
 /** Azure storage container names: 3-63 chars, lowercase letters, digits and single hyphens, alphanumeric at both ends. */
 export function containerNameProblem(name: string): string | undefined {
@@ -62,8 +71,30 @@ export function relativePathProblem(path: string): string | undefined {
   if (segments.some((s) => s === "." || s === "..")) return 'must not contain "." or ".." segments';
   const bad = segments.find((s) => !SEGMENT.test(s));
   if (bad !== undefined) return `segment "${bad}" may contain only letters, digits, ".", "_" and "-"`;
+  // Azure drops a trailing dot from blob and directory names, so "data." and "data" would be one directory
+  // (https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata#blob-names).
+  const dotted = segments.find((s) => s.endsWith("."));
+  if (dotted !== undefined)
+    return `segment "${dotted}" ends with "."; Azure drops a trailing dot, so it would name the same directory as "${dotted.replace(/\.+$/, "")}": remove the dot`;
   if (path.length > 1024) return "must be at most 1024 characters long";
   return undefined;
+}
+
+/**
+ * Characters that must never reach a review, a terminal or a tag from a display field: control characters (C0,
+ * DEL, C1: NUL, ESC and its terminal escape sequences), format characters (bidi overrides and isolates, zero-width
+ * spaces and joiners, BOM, soft hyphen), line and paragraph separators, private-use code points and lone
+ * surrogates. They can make one name look like another or rewrite what a terminal shows. Letters of any script,
+ * punctuation and symbols ("Hansen & Sønn (Bergen), AS") are fine.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/u;
+
+/** Why a display text (name, contact) is unacceptable because of an invisible or control character. */
+export function displayTextProblem(value: string): string | undefined {
+  const m = INVISIBLE.exec(value);
+  if (m === null) return undefined;
+  const code = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+  return `contains the invisible or control character U+${code} at position ${m.index + 1}; such characters can disguise text in reviews and terminals: type it again without it`;
 }
 
 /**
@@ -107,6 +138,13 @@ function checked(problemOf: (v: string) => string | undefined, what: string) {
     const problem = problemOf(v);
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${what} ${problem}` });
   });
+}
+
+function displayText(what: string) {
+  return (v: string, ctx: z.RefinementCtx) => {
+    const problem = displayTextProblem(v);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${what} ${problem}` });
+  };
 }
 
 const access = z.enum(ACCESS_LEVELS, { error: 'access must be one of "read", "write", "read-write"' });
@@ -183,6 +221,7 @@ export const PartnerSchema = z
         .trim()
         .min(1, "name must not be empty")
         .max(256, "name must be at most 256 characters")
+        .superRefine(displayText("name"))
         .describe("Display name; never part of a resource name."),
       status: z
         .enum(PARTNER_STATUSES, { error: 'status must be one of "active", "suspended", "offboarded"' })
@@ -192,6 +231,7 @@ export const PartnerSchema = z
         .trim()
         .min(1, "contact must not be empty; remove the key if there is no contact")
         .max(256, "contact must be at most 256 characters")
+        .superRefine(displayText("contact"))
         .optional()
         .describe("Who to contact at the partner."),
       reviewBy: isoDate.optional().describe("Date by which the access must be reviewed (YYYY-MM-DD)."),
@@ -214,6 +254,14 @@ export const PartnerSchema = z
   )
   .describe("One partner organization.");
 
+const shared = (what: string) =>
+  z
+    .boolean({ error: "shared must be true or false" })
+    .optional()
+    .describe(
+      `Default false. Several partners may see each other's files in this ${what}. Without it, any grant through which one partner could read, list, overwrite or delete another partner's files here is an error.`,
+    );
+
 const adopt = (what: string) =>
   z
     .boolean({ error: "adopt must be true or false" })
@@ -224,6 +272,7 @@ export const ContainerSchema = z.strictObject(
   {
     name: checked(containerNameProblem, "container name"),
     adopt: adopt("container"),
+    shared: shared("container"),
   },
   typeError('each container must be a mapping such as "name: inbound"'),
 );
@@ -232,6 +281,7 @@ export const BucketSchema = z.strictObject(
   {
     name: checked(bucketNameProblem, "bucket name"),
     adopt: adopt("bucket"),
+    shared: shared("bucket"),
     kmsKeyArn: z
       .string({ error: "kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" })
       .regex(
@@ -252,21 +302,34 @@ export const ManifestSchema = z
           ContainerSchema,
           typeError('containers must be a list such as "- name: inbound"; write "containers: []" for none'),
         )
+        .max(
+          STACK_BUDGETS.containers,
+          `at most ${STACK_BUDGETS.containers} containers per stack: each takes 2 of the subscription's 4,000 role assignments (and test and prod may share a subscription); split the stack`,
+        )
         .default([]),
       buckets: z
         .array(
           BucketSchema,
           typeError('buckets must be a list such as "- name: my-bucket"; write "buckets: []" for none'),
         )
+        .max(
+          STACK_BUDGETS.buckets,
+          `at most ${STACK_BUDGETS.buckets} buckets per stack; split the stack`,
+        )
         .default([]),
+      // Required: a truncated or emptied file must not read as "no partners" and plan the deletion of every
+      // partner's identity.
       partners: z
         .array(
           PartnerSchema,
           typeError(
-            'partners must be a list of partner entries ("- orgNumber: ..."); write "partners: []" for none',
+            'partners must be a list of partner entries ("- orgNumber: ..."); write "partners: []" for a stack without partners',
           ),
         )
-        .default([]),
+        .max(
+          STACK_BUDGETS.partners,
+          `at most ${STACK_BUDGETS.partners} partners per stack: the offline plan and \`pulumi up\` are measured up to that size (README, "Benchmark"); split the stack`,
+        ),
     },
     typeError("the manifest must be a mapping with the keys containers, buckets and partners"),
   )
@@ -295,8 +358,8 @@ export interface LenientPartner {
 }
 
 interface LenientManifest {
-  containers: { name: string }[];
-  buckets: { name: string }[];
+  containers: { name: string; shared: boolean }[];
+  buckets: { name: string; shared: boolean }[];
   /** Same indices as the input; undefined where the entry is not a mapping at all. */
   partners: (LenientPartner | undefined)[];
 }
@@ -330,66 +393,9 @@ function leniently(raw: unknown): LenientManifest {
   const named = (v: unknown) =>
     asList(v).flatMap((x) => {
       const name = asRecord(x)?.name;
-      return typeof name === "string" ? [{ name }] : [];
+      return typeof name === "string" ? [{ name, shared: asRecord(x)?.shared === true }] : [];
     });
   return { containers: named(obj.containers), buckets: named(obj.buckets), partners: lenientPartners(raw) };
-}
-
-/** A directory or prefix granted to a partner, for the isolation rule. */
-interface Owner {
-  /** Tells partners apart: the org number, or the entry's index when the org number is invalid. */
-  who: string;
-  /** How messages name the partner. */
-  label: string;
-  /** Container or bucket. */
-  scope: string;
-  /** Relative directory without trailing "/". */
-  dir: string;
-  /** As written in messages: the path, or the prefix with its "/". */
-  shown: string;
-  at: (string | number)[];
-}
-
-/**
- * Isolation: a directory granted to one partner must not contain one granted to another. A default ACL on the
- * outer directory is inherited by everything created below it, so the outer partner would read the inner
- * partner's data; on S3 the outer prefix's resource pattern matches the inner prefix's keys. Equal
- * directories count as nested; the later entry gets the error.
- *
- * Each owner's ancestors are looked up in a map (O(owners x depth)) rather than comparing all pairs: a
- * manifest of thousands of path grants must still validate in milliseconds.
- */
-function isolationRule(
-  owners: Owner[],
-  kind: "path" | "prefix",
-  issue: (path: (string | number)[], message: string) => void,
-): void {
-  // For each scope+directory, its earliest owners of up to two different partners: enough to find, for any
-  // owner, an earlier or outer owner that is not the same partner.
-  const byDir = new Map<string, { owner: Owner; index: number }[]>();
-  owners.forEach((owner, index) => {
-    const key = `${owner.scope}\u0000${owner.dir}`;
-    const list = byDir.get(key) ?? [];
-    if (list.length < 2 && !list.some((e) => e.owner.who === owner.who)) list.push({ owner, index });
-    byDir.set(key, list);
-  });
-  const what = kind === "path" ? "container" : "bucket";
-  owners.forEach((y, index) => {
-    const segments = y.dir.split("/");
-    for (let n = 1; n <= segments.length; n++) {
-      const dir = segments.slice(0, n).join("/");
-      const same = n === segments.length;
-      const x = byDir
-        .get(`${y.scope}\u0000${dir}`)
-        ?.find((e) => e.owner.who !== y.who && (!same || e.index < index))?.owner;
-      if (x !== undefined) {
-        issue(
-          y.at,
-          `${kind} "${y.shown}" of ${what} "${y.scope}" lies inside ${kind} "${x.shown}" granted to ${x.label}; partners must get disjoint ${kind === "path" ? "directories" : "prefixes"}`,
-        );
-      }
-    }
-  });
 }
 
 function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
@@ -411,11 +417,18 @@ function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
   seen(m.containers, "containers", "container");
   seen(m.buckets, "buckets", "bucket");
 
+  // Per-container resource names (groups, their role assignments and memberships) must be unique.
+  for (const c of containerNameCollisions(m.containers.map((x) => x.name))) {
+    const [mine, theirs] = c.levels;
+    issue(
+      ["containers", c.index, "name"],
+      `containers "${m.containers[c.index]!.name}" and "${m.containers[c.other]!.name}" (containers[${c.other}]) would both name their groups "${c.key}" (the ${mine} group of one, the ${theirs} group of the other): two resources with one name; rename one of the containers`,
+    );
+  }
+
   const containers = new Set(m.containers.map((c) => c.name));
   const buckets = new Set(m.buckets.map((b) => b.name));
   const orgFirst = new Map<string, number>();
-  const pathOwners: Owner[] = [];
-  const prefixOwners: Owner[] = [];
 
   m.partners.forEach((p, i) => {
     if (p === undefined) return;
@@ -428,8 +441,6 @@ function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
         );
       } else orgFirst.set(p.orgNumber, i);
     }
-    const who = p.orgNumber ?? `#${i}`;
-    const label = p.orgNumber !== undefined ? `organization ${p.orgNumber}` : `partners[${i}]`;
 
     const azureSeen = new Map<string, { access: Access; index: number }>();
     p.azure.forEach((g, k) => {
@@ -455,9 +466,6 @@ function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
           `two grants on ${where} with different access ("${prev.access}" at azure[${prev.index}] and "${g.access}"); keep one grant with the access the partner needs`,
         );
       } else azureSeen.set(key, { access: g.access, index: k });
-      if (g.path !== undefined && p.status !== "offboarded") {
-        pathOwners.push({ who, label, scope: g.container, dir: g.path, shown: g.path, at: [...at, "path"] });
-      }
     });
 
     // One partner's nested directories (a and a/b) cannot both be ACL grants: the outer grant is applied
@@ -496,19 +504,8 @@ function crossFieldRules(m: LenientManifest, ctx: z.RefinementCtx): void {
           `two grants on ${where} with different access ("${prev.access}" at aws[${prev.index}] and "${g.access}"); keep one grant with the access the partner needs`,
         );
       } else awsSeen.set(key, { access: g.access, index: k });
-      if (p.status !== "offboarded") {
-        prefixOwners.push({
-          who,
-          label,
-          scope: g.bucket,
-          dir: g.prefix.slice(0, -1),
-          shown: g.prefix,
-          at: [...at, "prefix"],
-        });
-      }
     });
   });
 
-  isolationRule(pathOwners, "path", issue);
-  isolationRule(prefixOwners, "prefix", issue);
+  for (const f of isolationFindings(m)) issue(f.at.at, f.message);
 }

@@ -108,6 +108,7 @@ describe("evaluatePolicies", () => {
       "skyporten-required-tags",
       "skyporten-tag-values",
       "skyporten-stack-budgets",
+      "skyporten-unique-resource-names",
     ]);
     for (const rule of RULES) {
       expect(rule.description.length).toBeGreaterThan(40);

@@ -6,6 +6,7 @@ import { protectedIdentityRule } from "./protectedIdentity";
 import { requiredTagsRule } from "./requiredTags";
 import { roleAssignmentRule } from "./roleAssignment";
 import { tagValuesRule } from "./tagValues";
+import { uniqueNamesRule } from "./uniqueNames";
 import type { EnforcementLevel, PolicyContext, PolicyResource, Rule } from "./types";
 
 /**
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   requiredTagsRule,
   tagValuesRule,
   budgetsRule,
+  uniqueNamesRule,
 ];
 
 export interface PolicyViolation {

@@ -12,13 +12,24 @@ export class CliError extends Error {
   }
 }
 
-/** node:util parseArgs with errors turned into CliError (exit 1 with the usage text). */
+/**
+ * node:util parseArgs with errors turned into CliError (exit 1 with the usage text). A single-value option given
+ * twice is an error: parseArgs would silently keep the last (`--org A --org B` onboarding B).
+ */
 export function parseCli<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T, usage: string) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw new CliError(`${e instanceof Error ? e.message : String(e)}\n${usage}`);
   }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== "option" || options[t.name]?.multiple === true) continue;
+    if (seen.has(t.name)) throw new CliError(`--${t.name} is given more than once; give it once\n${usage}`);
+    seen.add(t.name);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 export function settingsFor(stack: string, configFile?: string): Settings {

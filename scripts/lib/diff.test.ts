@@ -14,7 +14,7 @@ import {
   planManifestInChild,
   readManifestAtRef,
   semanticDiff,
-  withoutReviewDates,
+  baseForDiff,
   type SemanticDiff,
 } from "./diff";
 import type { PlanJson } from "./plan";
@@ -31,7 +31,9 @@ function manifest(text: string): Manifest {
 
 const HEADER = `containers:
   - name: inbound
+    shared: true
   - name: outbound
+    shared: true
   - name: entur-exchange
 buckets:
   - name: banenor-payload-test
@@ -169,6 +171,7 @@ const TEST_HEAD =
 
 const PROD_HEADER = `containers:
   - name: inbound
+    shared: true
   - name: outbound
   - name: entur-exchange
 buckets:
@@ -249,9 +252,9 @@ describe("semantic diff of real offline plans", () => {
     expect(lines[start + ACCESS_TABLE_TEST.length]).toBe("");
   });
 
-  it("puts the flags first: identities deleted (breaking), then widenings (escalation)", () => {
+  it("puts the flags first: identities deleted (breaking), then widenings (escalation), then who newly sees whom", () => {
     const lines = testMd.split("\n");
-    expect(lines.slice(0, 8)).toEqual([
+    expect(lines.slice(0, lines.indexOf("", 2) + 1)).toEqual([
       "### Access changes: stack `test` against `test-ref`",
       "",
       "- **BREAKING** organization 812345672 (Banemontasje Nord AS): managed identity `id-skyporten-test-812345672` is deleted: its client id is gone for good, and onboarding the organization again creates a new client id the partner must configure.",
@@ -259,6 +262,11 @@ describe("semantic diff of real offline plans", () => {
       "- **PRIVILEGE ESCALATION** organization 917422575 (Entur AS): `azure:entur-exchange` read → `azure:entur-exchange` read-write",
       "- **PRIVILEGE ESCALATION** organization 910000012 (Nordlys Logistikk AS): `azure:outbound/nordlys` read → `azure:outbound` read",
       "- **PRIVILEGE ESCALATION** organization 920000010 (Changed AS): `azure:inbound` read → `azure:inbound` write",
+      // Everyone who newly reaches someone else's files, or whose files someone newly reaches.
+      '- **SHARED ACCESS** organization 123456785 (New Partner AS): joins shared container "inbound": with whole-container write access it reaches the files of 921345674, 920000010, 930000019',
+      '- **SHARED ACCESS** organization 910000012 (Nordlys Logistikk AS): joins shared container "outbound": with whole-container read access it reaches the files of 934567811, 920000010',
+      '- **SHARED ACCESS** organization 934567811 (Vestland Vedlikehold AS): joins shared container "outbound": 910000012 reaches its files (whole-container access)',
+      '- **SHARED ACCESS** organization 920000010 (Changed AS): joins shared container "outbound": 910000012 reaches its files (whole-container access)',
       "",
     ]);
     // The test stack does not protect identities: no manual step.
@@ -377,6 +385,35 @@ describe("semantic diff, synthetic plans", () => {
     );
   });
 
+  it("an app registration deleted or its service principal replaced is BREAKING, and its own URNs get the unprotect steps", () => {
+    const APP = "azuread:index/application:Application";
+    const SP = "azuread:index/servicePrincipal:ServicePrincipal";
+    const appUrn = `urn:pulumi:test::skyporten-onboarding::skyporten:partner:SkyportenPartner$${APP}::partner-917422575-app`;
+    const spUrn = `urn:pulumi:test::skyporten-onboarding::skyporten:partner:SkyportenPartner$${SP}::partner-917422575-sp`;
+    const appPlan = [
+      basePlan[0]!,
+      res(APP, "partner-917422575-app", appUrn, partnerUrn, { displayName: "id-skyporten-test-917422575", signInAudience: "AzureADMyOrg" }, true),
+      res(SP, "partner-917422575-sp", spUrn, partnerUrn, { clientId: "11111111-1111-4111-8111-111111111111" }, true),
+    ];
+    const deleted = semanticDiff({ stack: "test", baseRef: "main", settings: testSettings, base: { manifest: m, plan: { resources: appPlan } }, head: { manifest: m, plan: { resources: [appPlan[0]!] } } });
+    expect(deleted.flags.map((f) => [f.kind, f.message, f.command ?? null])).toEqual([
+      ["breaking", "organization 917422575 (Entur AS): app registration `id-skyporten-test-917422575` is deleted: its client id is gone for good, and onboarding the organization again creates a new client id the partner must configure. The partner has no Azure grants left: keep a grant (or suspend the partner instead) to keep the client id.", null],
+      ["breaking", "organization 917422575 (Entur AS): service principal `partner-917422575-sp` is deleted: the partner's application can no longer sign in to the tenant, and every group membership and ACL entry naming it goes. The partner has no Azure grants left: keep a grant (or suspend the partner instead) to keep the client id.", null],
+      ["manual step", `organization 917422575 (Entur AS): \`pulumi up\` refuses to delete the protected \`${APP}\` \`partner-917422575-app\`. After approval, and before \`pulumi up\`, run:`, `pulumi state unprotect --stack test --yes '${appUrn}'`],
+      ["manual step", `organization 917422575 (Entur AS): \`pulumi up\` refuses to delete the protected \`${SP}\` \`partner-917422575-sp\`. After approval, and before \`pulumi up\`, run:`, `pulumi state unprotect --stack test --yes '${spUrn}'`],
+    ]);
+    const replaced = semanticDiff({
+      stack: "test",
+      baseRef: "main",
+      settings: testSettings,
+      base: { manifest: m, plan: { resources: appPlan } },
+      head: { manifest: m, plan: { resources: appPlan.map((r) => (r.type === SP ? { ...r, inputs: { clientId: "22222222-2222-4222-8222-222222222222" } } : r)) } },
+    });
+    expect(replaced.flags.filter((f) => f.kind === "breaking").map((f) => f.message)).toEqual([
+      "organization 917422575 (Entur AS): service principal `partner-917422575-sp` is replaced (clientId `11111111-1111-4111-8111-111111111111` → `22222222-2222-4222-8222-222222222222`): it gets a new object id, so every group membership and ACL entry of the partner is replaced, and its access fails until they are",
+    ]);
+  });
+
   it("an input change that does not force replacement is an update, not breaking", () => {
     const headPlan = basePlan.map((r) => (r.type === IDENTITY ? { ...r, inputs: { ...identityInputs, tags: { a: "3", b: "1" } } } : r));
     const d = semanticDiff({ stack: "test", baseRef: "main", settings: testSettings, base: { manifest: m, plan: { resources: basePlan } }, head: { manifest: m, plan: { resources: headPlan } } });
@@ -456,9 +493,35 @@ describe("reading the base manifest with git", () => {
     ).rejects.toThrow(/bad:stacks\/test\.yaml:2:\d+ partners\[0\]\.orgNumber: .*wrong MOD11 check digit[\s\S]*the manifest at bad is invalid/);
   });
 
+  it("--config-file reaches the base's plan too (it failed on this file, not on Pulumi.test.yaml); a manifest missing at the base is an empty stack", async () => {
+    const config = path.join(os.tmpdir(), `skyporten-diff-config-${process.pid}.yaml`);
+    fs.writeFileSync(config, "config:\n  skyporten-onboarding:environment: nowhere\n");
+    try {
+      const run = diffAgainstBase({
+        stack: "test",
+        baseRef: "main",
+        manifestFile: "stacks/test.yaml",
+        settings: testSettings,
+        configFile: config,
+        head: { manifest: manifest(HEADER.replace("partners:\n", "partners: []\n")), plan: { resources: [] } as unknown as PlanJson },
+        readBase: () => undefined,
+        projectDir: PROJECT_DIR,
+      });
+      await expect(run).rejects.toThrow(new RegExp(`planning the base manifest failed \\(exit 1\\):[\\s\\S]*${path.basename(config).replace(/[.]/g, "\\.")}`));
+    } finally {
+      fs.rmSync(config, { force: true });
+    }
+  });
+
   it("review dates are dropped from the base before planning (an expired date must not stop the diff)", () => {
-    expect(withoutReviewDates(`# c\npartners:\n  - orgNumber: "917422575" # entur\n    name: Entur AS\n    reviewBy: 2020-01-01\n    azure: []\n`)).toBe(
+    expect(baseForDiff(`# c\npartners:\n  - orgNumber: "917422575" # entur\n    name: Entur AS\n    reviewBy: 2020-01-01\n    azure: []\n`)).toBe(
       `# c\npartners:\n  - orgNumber: "917422575" # entur\n    name: Entur AS\n    azure: []\n`,
+    );
+  });
+
+  it("the base is planned with every container and bucket shared: isolation rules added since must not stop the diff", () => {
+    expect(baseForDiff("containers:\r\n  - name: inbound\r\n  - { name: outbound, shared: false }\r\nbuckets:\r\n  - name: b-1\r\npartners: []\r\n")).toBe(
+      "containers:\n  - name: inbound\n    shared: true\n  - { name: outbound, shared: true }\nbuckets:\n  - name: b-1\n    shared: true\npartners: []\n",
     );
   });
 });

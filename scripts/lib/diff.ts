@@ -12,8 +12,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isSeq, parseDocument } from "yaml";
-import { formatProblem, loadManifestText } from "../../infra/manifest/load";
+import { formatProblem, loadManifestText, withLineFeeds } from "../../infra/manifest/load";
 import type { Access, AwsGrant, AzureGrant, Manifest, Partner, PartnerStatus } from "../../infra/manifest/schema";
+import { sharingGroups, sharingPlace, someOf } from "../../infra/manifest/isolation";
 import { partnerLogicalName } from "../../infra/naming";
 import type { Settings } from "../../infra/settings/schema";
 import { CliError } from "./cli";
@@ -44,7 +45,7 @@ export interface AccessRow {
   after: string;
 }
 
-export type FlagKind = "breaking" | "privilege escalation" | "manual step";
+export type FlagKind = "breaking" | "privilege escalation" | "shared access" | "manual step";
 
 export interface DiffFlag {
   kind: FlagKind;
@@ -70,6 +71,8 @@ export interface ResourceChange {
 export interface SemanticDiff {
   stack: string;
   baseRef: string;
+  /** The stack settings file both manifests were planned with, when not Pulumi.<stack>.yaml. */
+  configFile?: string;
   rows: AccessRow[];
   flags: DiffFlag[];
   resources: ResourceChange[];
@@ -211,6 +214,8 @@ export const REPLACE_ON_CHANGES: Readonly<Record<string, readonly string[]>> = {
   "azure-native:authorization:RoleAssignment": ["scope", "principalId", "roleDefinitionId", "roleAssignmentName"],
   "azure-native:storage:BlobContainer": ["accountName", "containerName", "resourceGroupName"],
   "azuread:index/groupMember:GroupMember": ["groupObjectId", "memberObjectId"],
+  // azuread: a service principal belongs to one application (client_id is ForceNew).
+  "azuread:index/servicePrincipal:ServicePrincipal": ["clientId"],
   "aws:iam/role:Role": ["name", "namePrefix", "path"],
   "aws:iam/rolePolicy:RolePolicy": ["role", "name", "namePrefix"],
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ["url"],
@@ -221,6 +226,34 @@ export const REPLACE_ON_CHANGES: Readonly<Record<string, readonly string[]>> = {
 };
 
 const IDENTITY_TYPE = "azure-native:managedidentity:UserAssignedIdentity";
+const APPLICATION_TYPE = "azuread:index/application:Application";
+const SERVICE_PRINCIPAL_TYPE = "azuread:index/servicePrincipal:ServicePrincipal";
+
+/**
+ * The resources that are a partner's identity, of either kind (settings azure.identityKind), and what losing one
+ * means to the partner. The managed identity and the application hold the client id the partner logs in with;
+ * the service principal's object id is what group memberships and ACL entries name.
+ */
+const IDENTITY_RESOURCES: Readonly<Record<string, { what: string; name: (inputs: Record<string, unknown>, fallback: string) => string; replaced: string; deleted: string }>> = {
+  [IDENTITY_TYPE]: {
+    what: "managed identity",
+    name: (i, f) => str(i.resourceName, f),
+    replaced: "the partner gets a new client id and must change its login configuration",
+    deleted: "its client id is gone for good, and onboarding the organization again creates a new client id the partner must configure.",
+  },
+  [APPLICATION_TYPE]: {
+    what: "app registration",
+    name: (i, f) => str(i.displayName, f),
+    replaced: "the partner gets a new client id and must change its login configuration",
+    deleted: "its client id is gone for good, and onboarding the organization again creates a new client id the partner must configure.",
+  },
+  [SERVICE_PRINCIPAL_TYPE]: {
+    what: "service principal",
+    name: (_i, f) => f,
+    replaced: "it gets a new object id, so every group membership and ACL entry of the partner is replaced, and its access fails until they are",
+    deleted: "the partner's application can no longer sign in to the tenant, and every group membership and ACL entry naming it goes.",
+  },
+};
 const ROLE_TYPE = "aws:iam/role:Role";
 const PARTNER_TYPE = "skyporten:partner:SkyportenPartner";
 
@@ -302,6 +335,8 @@ function flagsFor(args: {
   head: readonly PlanResource[];
   partnerName: (org: string) => string;
   headPartner: (org: string) => Partner | undefined;
+  baseManifest: Manifest;
+  headManifest: Manifest;
 }): DiffFlag[] {
   const baseBy = new Map(args.base.map((r) => [r.urn, r]));
   const headBy = new Map(args.head.map((r) => [r.urn, r]));
@@ -312,14 +347,15 @@ function flagsFor(args: {
   for (const c of args.changes) {
     const b = baseBy.get(c.urn);
     const h = headBy.get(c.urn);
-    if (c.type === IDENTITY_TYPE && b !== undefined && (c.op === "delete" || c.op === "replace")) {
-      const identity = str(b.inputs.resourceName, b.name);
+    const kind = IDENTITY_RESOURCES[c.type];
+    if (kind !== undefined && b !== undefined && (c.op === "delete" || c.op === "replace")) {
+      const identity = kind.name(b.inputs, b.name);
       if (c.op === "replace" && h !== undefined) {
         const what = c.keys.map((k) => `${k} \`${str(b.inputs[k])}\` → \`${str(h.inputs[k])}\``).join(", ");
         breaking.push({
           kind: "breaking",
           org: c.org,
-          message: `${who(c.org)}managed identity \`${identity}\` is replaced (${what}): the partner gets a new client id and must change its login configuration`,
+          message: `${who(c.org)}${kind.what} \`${identity}\` is replaced (${what}): ${kind.replaced}`,
         });
       } else {
         const p = c.org === null ? undefined : args.headPartner(c.org);
@@ -330,7 +366,7 @@ function flagsFor(args: {
         breaking.push({
           kind: "breaking",
           org: c.org,
-          message: `${who(c.org)}managed identity \`${identity}\` is deleted: its client id is gone for good, and onboarding the organization again creates a new client id the partner must configure.${why}`,
+          message: `${who(c.org)}${kind.what} \`${identity}\` is deleted: ${kind.deleted}${why}`,
         });
       }
     }
@@ -357,7 +393,33 @@ function flagsFor(args: {
   const escalation: DiffFlag[] = args.rows
     .filter((r) => r.change === "grant widened" || r.change === "grant changed")
     .map((r) => ({ kind: "privilege escalation", org: r.org, message: `${who(r.org)}${r.before} → ${r.after}` }));
-  return [...breaking, ...escalation, ...manual];
+  return [...breaking, ...escalation, ...sharingFlags(args.baseManifest, args.headManifest, who), ...manual];
+}
+
+/**
+ * Who newly sees whom: one flag per partner that joins a group of partners who reach each other's files (a
+ * shared container, directory or prefix), naming the others. Judged on access, not on the `shared` flag, so a
+ * base from before the isolation rule compares as it really was.
+ */
+export function sharingFlags(base: Manifest, head: Manifest, who: (org: string | null) => string): DiffFlag[] {
+  const before = new Map(sharingGroups(base).map((g) => [g.key, new Set(g.members)]));
+  const flags: DiffFlag[] = [];
+  for (const g of sharingGroups(head)) {
+    const had = before.get(g.key);
+    for (const org of g.members) {
+      if (had?.has(org) === true) continue;
+      const others = g.members.filter((m) => m !== org);
+      const whole = g.whole.some((w) => w.who === org);
+      const how =
+        g.dir === null
+          ? whole
+            ? `with whole-container ${g.whole.find((w) => w.who === org)!.access} access it reaches the files of ${someOf(others)}`
+            : `${someOf(g.whole.map((w) => w.who))} reach${g.whole.length === 1 ? "es" : ""} its files (whole-container access)`
+          : `it and ${someOf(others)} reach each other's files`;
+      flags.push({ kind: "shared access", org, message: `${who(org)}joins shared ${sharingPlace(g)}: ${how}` });
+    }
+  }
+  return flags;
 }
 
 /** The whole semantic diff from two manifests and their plans. Pure: no git, no processes. */
@@ -365,6 +427,7 @@ export function semanticDiff(args: {
   stack: string;
   baseRef: string;
   settings: Settings;
+  configFile?: string;
   base: { manifest: Manifest; plan: Pick<PlanJson, "resources"> };
   head: { manifest: Manifest; plan: Pick<PlanJson, "resources"> };
 }): SemanticDiff {
@@ -382,15 +445,17 @@ export function semanticDiff(args: {
     head: args.head.plan.resources,
     partnerName: (org) => names.get(org) ?? "",
     headPartner: (org) => headPartners.get(org),
+    baseManifest: args.base.manifest,
+    headManifest: args.head.manifest,
   });
-  return { stack: args.stack, baseRef: args.baseRef, rows, flags, resources: changes };
+  return { stack: args.stack, baseRef: args.baseRef, ...(args.configFile === undefined ? {} : { configFile: args.configFile }), rows, flags, resources: changes };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Markdown.
 
 const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-const FLAG_LABEL: Record<FlagKind, string> = { breaking: "BREAKING", "privilege escalation": "PRIVILEGE ESCALATION", "manual step": "MANUAL STEP" };
+const FLAG_LABEL: Record<FlagKind, string> = { breaking: "BREAKING", "privilege escalation": "PRIVILEGE ESCALATION", "shared access": "SHARED ACCESS", "manual step": "MANUAL STEP" };
 
 /** The report for a pull-request comment: flags first, then the access table, then the resource changes. */
 export function formatDiffMarkdown(d: SemanticDiff): string {
@@ -425,7 +490,7 @@ export function formatDiffMarkdown(d: SemanticDiff): string {
     out.push("</details>");
   }
   out.push("");
-  out.push(`<sub>Both manifests planned offline by this branch's program and \`Pulumi.${d.stack}.yaml\`.</sub>`);
+  out.push(`<sub>Both manifests planned offline by this branch's program and \`${d.configFile ?? `Pulumi.${d.stack}.yaml`}\`.</sub>`);
   return `${out.join("\n")}\n`;
 }
 
@@ -475,8 +540,10 @@ export function readManifestAtRef(ref: string, file: string, cwd: string = proce
 }
 
 /** Plan a manifest in a child process (one program run per process), as the pull-request diff needs it. */
-export async function planManifestInChild(options: { stack: string; manifestText: string; projectDir?: string }): Promise<PlanJson> {
-  const result = await planInChildProcess(options);
+export async function planManifestInChild(options: { stack: string; manifestText: string; projectDir?: string; configFile?: string }): Promise<PlanJson> {
+  const { configFile, ...rest } = options;
+  // The base is planned with the same stack settings as the head (`--config-file` included).
+  const result = await planInChildProcess({ ...rest, ...(configFile === undefined ? {} : { extraArgs: ["--config-file", path.resolve(configFile)] }) });
   // Exit 2 = a mandatory policy violation: the plan JSON is written and the diff still means something.
   if ((result.exitCode !== 0 && result.exitCode !== 2) || result.plan === undefined) {
     throw new CliError(`planning the base manifest failed (exit ${result.exitCode}):\n${result.stderr.trim()}`);
@@ -484,12 +551,21 @@ export async function planManifestInChild(options: { stack: string; manifestText
   return result.plan;
 }
 
-/** The manifest without `reviewBy` keys (the child plan validates dates against today). Resources do not depend on them. */
-export function withoutReviewDates(text: string): string {
-  const doc = parseDocument(text);
+/**
+ * The base manifest as the diff plans it, with changes that create no resource and only decide whether it
+ * validates today: without `reviewBy` keys (the child plan validates dates against today), and every container
+ * and bucket `shared: true` (the base is what is deployed; isolation rules added since must not stop the diff,
+ * and the head is validated as usual). Line endings are made LF first, as the loader reads them.
+ */
+export function baseForDiff(text: string): string {
+  const doc = parseDocument(withLineFeeds(text));
   const partners = doc.get("partners");
   if (isSeq(partners)) {
     for (const item of partners.items) if (isMap(item)) item.delete("reviewBy");
+  }
+  for (const key of ["containers", "buckets"]) {
+    const list = doc.get(key);
+    if (isSeq(list)) for (const item of list.items) if (isMap(item)) item.set("shared", true);
   }
   return doc.toString({ lineWidth: 0 });
 }
@@ -500,6 +576,8 @@ export interface DiffAgainstBaseOptions {
   /** The manifest file as the CLI names it (relative to the current directory or absolute). */
   manifestFile: string;
   settings: Settings;
+  /** The stack settings file both sides are planned with (`--config-file`); default Pulumi.<stack>.yaml. */
+  configFile?: string;
   head: { manifest: Manifest; plan: PlanJson };
   projectDir?: string;
   /** Reads the base manifest; default readManifestAtRef (git). */
@@ -510,7 +588,7 @@ export interface DiffAgainstBaseOptions {
 export async function diffAgainstBase(options: DiffAgainstBaseOptions): Promise<SemanticDiff> {
   const read = options.readBase ?? ((ref: string, file: string) => readManifestAtRef(ref, file, options.projectDir));
   // A manifest that did not exist at the ref: everything is new.
-  const text = read(options.baseRef, options.manifestFile) ?? "";
+  const text = baseForDiff(read(options.baseRef, options.manifestFile) ?? "partners: []\n");
   const shown = `${options.baseRef}:${options.manifestFile}`;
   // Judge review dates as of long ago: a reviewBy that has passed since the base commit is an error today, but
   // review dates create no resources, so they must not stop the diff (the head is validated as usual).
@@ -520,11 +598,17 @@ export async function diffAgainstBase(options: DiffAgainstBaseOptions): Promise<
       `${loaded.errors.map(formatProblem).join("\n")}\nthe manifest at ${options.baseRef} is invalid, so there is nothing to diff against; choose another --base`,
     );
   }
-  const basePlan = await planManifestInChild({ stack: options.stack, manifestText: withoutReviewDates(text), ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }) });
+  const basePlan = await planManifestInChild({
+    stack: options.stack,
+    manifestText: text,
+    ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+    ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+  });
   return semanticDiff({
     stack: options.stack,
     baseRef: options.baseRef,
     settings: options.settings,
+    ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     base: { manifest: loaded.manifest, plan: basePlan },
     head: options.head,
   });

@@ -13,11 +13,12 @@ export function validOrgNumbers(count: number, start = 90000000): string[] {
 
 /**
  * A manifest of `count` partners, each with a whole-container read, a path write and an AWS prefix grant:
- * the benchmark's shape (and a realistic worst case for shared paths).
+ * the benchmark's shape (and a realistic worst case for shared paths). Every partner reads the whole
+ * "reference" container, so it is `shared: true` (isolation is the default).
  */
 export function benchmarkManifest(count: number): unknown {
   return {
-    containers: [{ name: "inbound" }, { name: "outbound" }, { name: "reference" }],
+    containers: [{ name: "inbound" }, { name: "outbound" }, { name: "reference", shared: true }],
     buckets: [{ name: "banenor-payload-test" }],
     partners: validOrgNumbers(count).map((org, i) => ({
       orgNumber: org,

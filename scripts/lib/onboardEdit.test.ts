@@ -10,6 +10,7 @@ const COMMENTED = `# yaml-language-server: $schema=./manifest.schema.json
 # Header comment.
 containers:
   - name: inbound # drop box
+    shared: true
   - name: outbound
 
 buckets:
@@ -142,9 +143,12 @@ describe("status", () => {
     expect(setStatus(suspended.text, "m.yaml", "917422575", "active").text).toBe(COMMENTED);
   });
 
-  it("an existing status keeps its comment when changed, and its line goes when reinstated", () => {
+  it("an existing status keeps its comment when changed, also when reinstated (the line then says active)", () => {
     expect(setStatus(COMMENTED, "m.yaml", "910000012", "offboarded").text).toBe(COMMENTED.replace("status: suspended # since 2026-01", "status: offboarded # since 2026-01"));
-    expect(setStatus(COMMENTED, "m.yaml", "910000012", "active").text).toBe(COMMENTED.replace("    status: suspended # since 2026-01\n", ""));
+    expect(setStatus(COMMENTED, "m.yaml", "910000012", "active").text).toBe(COMMENTED.replace("status: suspended # since 2026-01", "status: active # since 2026-01"));
+    // Without a comment the line goes, so suspend then reinstate gives the file back.
+    const plain = COMMENTED.replace("status: suspended # since 2026-01", "status: suspended");
+    expect(setStatus(plain, "m.yaml", "910000012", "active").text).toBe(plain.replace("    status: suspended\n", ""));
   });
 
   it("the project's sample manifest survives suspend + reinstate and offboard byte for byte apart from the status line", () => {

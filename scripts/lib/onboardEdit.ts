@@ -216,7 +216,8 @@ export function setStatus(text: string, file: string, orgNumber: string, status:
   const pair = map.items.find((p) => keyOf(p) === "status");
   const eol = src.layout.eol;
   let out: string;
-  if (pair !== undefined && status === "active") {
+  const commented = pair !== undefined && text.slice(range(pair.value)[1], lineEnd(text, range(pair.value)[1])).includes("#");
+  if (pair !== undefined && status === "active" && !commented) {
     const keyStart = range(pair.key)[0];
     const start = lineStart(text, keyStart);
     if (text.slice(start, keyStart).trim() !== "") {
@@ -225,6 +226,7 @@ export function setStatus(text: string, file: string, orgNumber: string, status:
     const end = lineEnd(text, contentEnd(text, range(pair.value)[1]));
     out = text.slice(0, start) + text.slice(end + (text[end] === "\r" ? 2 : text[end] === "\n" ? 1 : 0));
   } else if (pair !== undefined) {
+    // A status line with a comment is kept (written "active") so the comment is not lost.
     const [start, end] = range(pair.value);
     out = text.slice(0, start) + status + text.slice(end);
   } else {

@@ -1,6 +1,7 @@
 import type { Manifest } from "../../manifest/schema";
 import { GROUP_LEVELS, membershipsFor, roleForLevel, ROLE_DEFINITION_IDS, type GroupLevel } from "../model";
-import { planAcls, renderAclEntries, type AclPrincipal } from "./plan";
+import { v5 as uuidv5 } from "uuid";
+import { aclPlansUnchecked, planAcls, renderAclEntries, type AclPrincipal, type PathAclPlan } from "./plan";
 import { aclEntryKey, mergeOwnedEntries, parseAcl, parseAclEntry, type AclEntry } from "./provider";
 
 /**
@@ -267,6 +268,7 @@ export function worldFromManifest(
   manifest: Pick<Manifest, "containers" | "partners">,
   ids: ModelIdentities,
   rootAcl = "user::rwx,group::r-x,other::---",
+  plans: readonly PathAclPlan[] = planAcls(manifest),
 ): World {
   const world: World = { containers: new Map(), memberships: new Map(), roles: [] };
   for (const c of manifest.containers) {
@@ -291,11 +293,17 @@ export function worldFromManifest(
       new Set(membershipsFor(p).map((g) => ids.groupId(g.container, g.level))),
     );
   }
+  applyPlans(world, plans, ids);
+  return world;
+}
+
+/** Apply ACL plans in order, creating their directories as PathAcl does (as the platform, a super-user). */
+export function applyPlans(world: World, plans: readonly PathAclPlan[], ids: ModelIdentities): void {
   const objectIdOf = (principal: AclPrincipal) =>
     principal.kind === "group"
       ? ids.groupId(principal.container, principal.level)
       : ids.partnerId(principal.orgNumber);
-  for (const plan of planAcls(manifest)) {
+  for (const plan of plans) {
     const nodes = world.containers.get(plan.container)!;
     if (plan.createDirectory) {
       const segments = plan.path.split("/").slice(1);
@@ -306,11 +314,137 @@ export function worldFromManifest(
     }
     applyEntries(world, plan.container, plan.path, renderAclEntries(plan, objectIdOf), plan.recursive);
   }
-  return world;
 }
 
 /** Keys of the named entries on a path, for assertions ("group:<oid>", "default:user:<oid>"). */
 export function namedEntryKeys(world: World, container: string, path: string): string[] {
   const node = world.containers.get(container)?.get(path);
   return node === undefined ? [] : node.acl.filter((e) => e.id !== "").map(aclEntryKey);
+}
+
+/** Deterministic object ids for models: GUIDs derived from the principal's key. */
+const MODEL_NAMESPACE = "6f1c2a7e-8d3b-4c59-9e0a-2b7d4f6a1c38";
+export const modelIdentities: ModelIdentities = {
+  groupId: (container, level) => uuidv5(`group:${container}/${level}`, MODEL_NAMESPACE),
+  partnerId: (orgNumber) => uuidv5(`partner:${orgNumber}`, MODEL_NAMESPACE),
+  platformId: uuidv5("platform", MODEL_NAMESPACE),
+};
+
+/** One way a partner reaches another partner's data, found by the model. */
+export interface CrossAccess {
+  container: string;
+  /** Organization that can act. */
+  accessor: string;
+  /** Organization whose data it is. */
+  owner: string;
+  op: Operation;
+  path: string;
+  by: "rbac" | "acl";
+}
+
+interface DataItem {
+  container: string;
+  path: string;
+  kind: ItemKind;
+  owner: string;
+}
+
+/**
+ * Every way one partner can reach another partner's data, judged by the model above: the reference the
+ * manifest's isolation rule (infra/manifest/isolation.ts) is tested against.
+ *
+ * - Data: every partner, offboarded ones included (containers keep their data), has put files everywhere in its
+ *   area: for a path grant, in its directory and in every granted directory below it; for a whole-container
+ *   grant, in the root, in a directory of its own and in every granted directory of the container. Those are the
+ *   places its files may be; a reader's files are the ones the platform put there for it.
+ * - The world: every partner's grants applied as if it were active (the data was written while it was), the data
+ *   created, then every grant applied again (a recursive ACL update reaches files created before it).
+ * - Who acts: active and suspended partners (a suspension is undone by one line), with every grant they hold.
+ * - What counts: read, write or delete a file of another partner; list, delete or create inside a directory of
+ *   another partner.
+ * One finding per (container, accessor, owner): the first operation found.
+ */
+export function crossPartnerAccess(manifest: Pick<Manifest, "containers" | "partners">): CrossAccess[] {
+  const ids = modelIdentities;
+  const asActive = { containers: manifest.containers, partners: manifest.partners.map((p) => ({ ...p, status: "active" as const })) };
+  const plans = aclPlansUnchecked(asActive);
+  const world = worldFromManifest(asActive, ids, undefined, []);
+
+  const granted = new Map<string, string[]>(); // container -> granted directories ("/a/b")
+  for (const p of manifest.partners)
+    for (const g of p.azure)
+      if (g.path !== undefined) granted.set(g.container, [...(granted.get(g.container) ?? []), absolute(g.path)]);
+
+  // A drop-box writer (`-wx` on the root) can create any directory before the platform does, and then owns it
+  // with the owner's full rights: the first writer who is not offboarded is assumed to have done so.
+  for (const [container, dirs] of granted) {
+    const writer = manifest.partners.find(
+      (p) => p.status !== "offboarded" && p.azure.some((g) => g.container === container && g.path === undefined && g.access !== "read"),
+    );
+    if (writer === undefined || !world.containers.has(container)) continue;
+    for (const dir of dirs) {
+      const segments = dir.split("/").slice(1);
+      segments.forEach((_, i) => {
+        const d = `/${segments.slice(0, i + 1).join("/")}`;
+        if (!world.containers.get(container)!.has(d)) createItem(world, ids.partnerId(writer.orgNumber), container, d, "directory", true);
+      });
+    }
+  }
+  applyPlans(world, plans, ids);
+  const inside = (dir: string, area: string) => area === "/" || dir === area || dir.startsWith(`${area}/`);
+
+  const items: DataItem[] = [];
+  const put = (container: string, path: string, kind: ItemKind, owner: string) => {
+    const nodes = world.containers.get(container);
+    if (nodes === undefined) return;
+    if (!nodes.has(path)) createItem(world, ids.partnerId(owner), container, path, kind, true);
+    items.push({ container, path, kind, owner });
+  };
+  for (const p of manifest.partners) {
+    p.azure.forEach((g, k) => {
+      if (!world.containers.has(g.container)) return;
+      const area = g.path === undefined ? "/" : absolute(g.path);
+      const tag = `${p.orgNumber}-${k}`;
+      if (area !== "/") put(g.container, area, "directory", p.orgNumber);
+      else {
+        put(g.container, `/d-${tag}`, "directory", p.orgNumber);
+        put(g.container, `/d-${tag}/f`, "file", p.orgNumber);
+      }
+      const dirs = [area, ...(granted.get(g.container) ?? []).filter((d) => d !== area && inside(d, area))];
+      for (const dir of new Set(dirs)) put(g.container, `${dir === "/" ? "" : dir}/f-${tag}`, "file", p.orgNumber);
+    });
+  }
+  for (const plan of plans) {
+    if (plan.owner.kind !== "partner") continue;
+    applyEntries(world, plan.container, plan.path, renderAclEntries(plan, (pr) => (pr.kind === "group" ? ids.groupId(pr.container, pr.level) : ids.partnerId(pr.orgNumber))), plan.recursive);
+  }
+
+  // Files first: the finding then names the file reached rather than the directory listed.
+  items.sort((x, y) => (x.kind === y.kind ? 0 : x.kind === "file" ? -1 : 1));
+  const found = new Map<string, CrossAccess>();
+  const accessors = manifest.partners.filter((p) => p.status !== "offboarded");
+  for (const a of accessors) {
+    const principal = ids.partnerId(a.orgNumber);
+    for (const item of items) {
+      if (item.owner === a.orgNumber) continue;
+      const key = `${item.container}\u0000${a.orgNumber}\u0000${item.owner}`;
+      if (found.has(key)) continue;
+      const tries: [Operation, string][] =
+        item.kind === "file"
+          ? [["read", item.path], ["write", item.path], ["delete", item.path]]
+          : [["list", item.path], ["delete", item.path], ["create", `${item.path}/new-${a.orgNumber}`]];
+      for (const [op, path] of tries) {
+        const d = checkAccess(world, principal, op, item.container, path);
+        if (d.allowed && d.by !== "denied") {
+          found.set(key, { container: item.container, accessor: a.orgNumber, owner: item.owner, op, path, by: d.by });
+          break;
+        }
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+function absolute(relative: string): string {
+  return `/${relative}`;
 }

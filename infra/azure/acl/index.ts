@@ -8,7 +8,6 @@ export {
   aclBudget,
   aclEntryPrefix,
   aclPlanProblems,
-  aclWarnings,
   absolutePath,
   ancestorsOf,
   permsForAccess,

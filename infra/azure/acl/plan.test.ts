@@ -3,7 +3,6 @@ import { ManifestSchema, type Partner } from "../../manifest/schema";
 import {
   aclBudget,
   aclPlanProblems,
-  aclWarnings,
   ancestorsOf,
   absolutePath,
   entryCounts,
@@ -137,7 +136,7 @@ describe("ACL planning", () => {
     (n) => {
       const orgs = orgNumbers(n);
       const manifest = ManifestSchema.parse({
-        containers: [{ name: "outbound" }, { name: "inbound" }],
+        containers: [{ name: "outbound" }, { name: "inbound", shared: true }],
         partners: orgs.map((org, i) => ({
           orgNumber: org,
           name: `Partner ${i}`,
@@ -233,49 +232,6 @@ describe("ACL planning", () => {
 
   it("budget of a manifest without containers is zero", () => {
     expect(aclBudget({ containers: [], partners: [] })).toEqual({ max: 0, limit: 28, totalLimit: 32 });
-  });
-
-  it("warns about shared drop boxes and drop boxes mixed with path grants", () => {
-    expect(aclWarnings(loadStack("test"))).toEqual([]);
-    const manifest = {
-      partners: [
-        partner({ orgNumber: "917422575", azure: [{ container: "inbound", access: "write" }] }),
-        partner({
-          orgNumber: "910000012",
-          azure: [
-            { container: "inbound", access: "write" },
-            { container: "inbound", access: "read", path: "nordlys" },
-          ],
-        }),
-      ],
-    };
-    expect(aclWarnings(manifest)).toEqual([
-      'container "inbound" is a drop box shared by 2 organizations: each can delete (not read) files the others dropped; give each its own path grant if that matters',
-      'container "inbound" has both drop-box writers (917422575, 910000012) and path grants (910000012): a writer could create a granted directory before the platform does and own it; keep drop boxes and path grants in separate containers',
-    ]);
-  });
-
-  it("warns when a whole-container grant also reaches another partner's directory (RBAC before ACLs)", () => {
-    const manifest = {
-      partners: [
-        partner({ orgNumber: "917422575", azure: [{ container: "outbound", access: "read" }] }),
-        partner({
-          orgNumber: "910000012",
-          azure: [{ container: "outbound", access: "read", path: "nordlys" }],
-        }),
-        partner({
-          orgNumber: "934567811",
-          azure: [
-            { container: "outbound", access: "read-write", path: "vestland" },
-            { container: "outbound", access: "read" },
-          ],
-        }),
-      ],
-    };
-    expect(aclWarnings(manifest)).toEqual([
-      'container "outbound": the whole-container access of organization 917422575 also reaches the directories granted to 910000012, 934567811 (RBAC is evaluated before ACLs); use a path grant if that is not intended',
-      'container "outbound": the whole-container access of organization 934567811 also reaches the directories granted to 910000012 (RBAC is evaluated before ACLs); use a path grant if that is not intended',
-    ]);
   });
 
   it("renders entries with object ids, and refuses anything but an object id", () => {

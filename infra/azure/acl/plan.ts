@@ -155,7 +155,14 @@ export function principalKey(p: AclPrincipal): string {
   return p.kind === "group" ? `group:${p.container}/${p.level}` : `partner:${p.orgNumber}`;
 }
 
-/** Every plan, unvalidated: roots of declared containers, then ancestors, then partner grants in manifest order. */
+/**
+ * Every plan, unvalidated: roots of declared containers, then ancestors, then partner grants in manifest order.
+ * For models of what an invalid manifest would do (accessModel.ts); deployments use planAcls.
+ */
+export function aclPlansUnchecked(manifest: Pick<Manifest, "containers" | "partners">): PathAclPlan[] {
+  return allPlans(manifest);
+}
+
 function allPlans(manifest: Pick<Manifest, "containers" | "partners">): PathAclPlan[] {
   return [
     ...manifest.containers.map((c) => rootAclPlan(c.name)),
@@ -265,52 +272,6 @@ export function aclBudget(manifest: Pick<Manifest, "containers" | "partners">): 
   return best === undefined
     ? budget
     : { ...budget, container: best.container, path: best.path, scope: best.scope };
-}
-
-/**
- * Isolation warnings that are not errors: a container with both a drop box (container-wide write) and path grants
- * lets a drop-box partner create a granted directory before the platform does (`-wx` on the root allows creating
- * directories) and so own it; and drop-box partners can delete each other's files (deleting needs `-wx` on the
- * parent only: https://learn.microsoft.com/azure/storage/blobs/data-lake-storage-access-control, "Common scenarios").
- */
-export function aclWarnings(manifest: Pick<Manifest, "partners">): string[] {
-  const writers = new Map<string, string[]>();
-  const readers = new Map<string, string[]>();
-  const pathGrants = new Map<string, string[]>();
-  for (const p of manifest.partners) {
-    if (p.status !== "active") continue;
-    for (const g of p.azure) {
-      const map = g.path !== undefined ? pathGrants : g.access === "write" ? writers : readers;
-      const list = map.get(g.container) ?? [];
-      if (!list.includes(p.orgNumber)) list.push(p.orgNumber);
-      map.set(g.container, list);
-    }
-  }
-  const warnings: string[] = [];
-  // RBAC is evaluated before ACLs: a container-wide data role reaches every directory, including the ones
-  // granted to other partners by ACL. That may be intended (an auditor), but a reviewer must see it.
-  for (const [container, orgs] of readers) {
-    for (const reader of orgs) {
-      const others = (pathGrants.get(container) ?? []).filter((o) => o !== reader);
-      if (others.length === 0) continue;
-      warnings.push(
-        `container "${container}": the whole-container access of organization ${reader} also reaches the directories granted to ${others.join(", ")} (RBAC is evaluated before ACLs); use a path grant if that is not intended`,
-      );
-    }
-  }
-  for (const [container, orgs] of writers) {
-    if (orgs.length > 1) {
-      warnings.push(
-        `container "${container}" is a drop box shared by ${orgs.length} organizations: each can delete (not read) files the others dropped; give each its own path grant if that matters`,
-      );
-    }
-    if (pathGrants.has(container)) {
-      warnings.push(
-        `container "${container}" has both drop-box writers (${orgs.join(", ")}) and path grants (${pathGrants.get(container)!.join(", ")}): a writer could create a granted directory before the platform does and own it; keep drop boxes and path grants in separate containers`,
-      );
-    }
-  }
-  return warnings;
 }
 
 /** Object ids are Entra object ids (principalId), lowercase GUIDs; never an application (client) id. */

@@ -32,7 +32,7 @@ const ACCESS: Access[] = ["read", "write", "read-write"];
 export function largeManifest(count: number): Manifest {
   const orgs = orgNumbers(count);
   return ManifestSchema.parse({
-    containers: [{ name: "outbound" }, { name: "inbound" }, { name: "archive" }, { name: "reference" }],
+    containers: [{ name: "outbound" }, { name: "inbound", shared: true }, { name: "archive", shared: true }, { name: "reference", shared: true }],
     partners: orgs.map((org, i) => {
       const azure: { container: string; access: Access; path?: string }[] = [
         {
