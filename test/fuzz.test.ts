@@ -9,7 +9,7 @@
  * - a sample through the CLIs in-process (their main functions, exactly what `runMain` runs) and a smaller one
  *   as real processes: no stack trace (`    at ` frame) and only documented exit codes.
  *
- * Add a CLI to CLIS (e.g. `audit`) to put it under the same corpus.
+ * Add a CLI to CLIS to put it under the same corpus.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -36,6 +36,7 @@ import {
 } from "../infra/naming";
 import { stackSettings } from "../infra/settings";
 import { stackChecks } from "../infra/stackChecks";
+import { audit } from "../scripts/audit";
 import { explain } from "../scripts/explain";
 import { handover } from "../scripts/handover";
 import { CliError } from "../scripts/lib/cli";
@@ -208,6 +209,16 @@ const tokenFiles = tokens.map((t, i) => {
   return file;
 });
 const silentIo = { out: () => undefined, err: () => undefined, env: {} };
+/** An observed state with nothing deployed: the audit then judges every declared grant of the manifest. */
+const emptyObserved = path.join(scratch, "observed-empty.json");
+fs.writeFileSync(
+  emptyObserved,
+  JSON.stringify({
+    stack: "test",
+    azure: { identities: [], groups: [], roleAssignments: [], acls: [] },
+    aws: { oidcProviders: [], roles: [] },
+  }),
+);
 
 /** The CLIs under the corpus; extend with any CLI that reads a manifest. */
 const CLIS: CliUnderFuzz[] = [
@@ -232,6 +243,13 @@ const CLIS: CliUnderFuzz[] = [
     main: (argv: string[]) => explain(argv),
     exitCodes: [0, 1, 2],
   })),
+  {
+    name: "audit",
+    script: "scripts/audit.ts",
+    argv: (m) => ["--stack", "test", "--manifest", m, "--observed", emptyObserved, "--today", "2026-06-01"],
+    main: (argv) => audit(argv),
+    exitCodes: [0, 1, 2],
+  },
   {
     name: "onboard suspend",
     script: "scripts/onboard.ts",

@@ -524,6 +524,10 @@ export function fuzzTokens(now: number): { name: string; text: string }[] {
       text: `${b64({ alg: "RS256" })}.${b64({ ...claims, client_id: "\u001b[2J\u0007x", jti: "\u202e" })}.c2ln`,
     },
     {
+      name: "times out of range",
+      text: `${b64({ alg: "RS256" })}.${b64({ ...claims, iat: -1e20, exp: 1e20, nbf: "soon" })}.c2ln`,
+    },
+    {
       name: "unknown organization",
       text: `${b64({ alg: "RS256" })}.${b64({ ...claims, sub: "0192:000000000;banenor:payloadmanager.storage" })}.c2ln`,
     },
