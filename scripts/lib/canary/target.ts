@@ -1,7 +1,8 @@
 import { permissionPolicyDocument } from "../../../infra/aws/policies";
 import type { Access, Manifest } from "../../../infra/manifest/schema";
 import { partnerFacts, type PartnerOutputEntry } from "../../../infra/partnerFacts";
-import { canaryGrants, type CanarySettings } from "../../../infra/settings/canary";
+import type { CanarySettings } from "../../../infra/settings/canary";
+import { canaryGrants } from "./grants";
 import type { Settings } from "../../../infra/settings/schema";
 
 /**
@@ -76,8 +77,16 @@ export type TargetResult = { ok: true; target: CanaryTarget } | { ok: false; pro
 const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
 
 /** Does the role's policy (the document the program deploys) allow s3:DeleteObject on the prefix? */
-function awsDeleteAllowed(settings: Settings, manifest: Manifest, grant: { bucket: string; prefix: string; access: Access }): boolean {
-  const doc = permissionPolicyDocument({ grants: [grant], buckets: manifest.buckets, region: settings.aws.region });
+function awsDeleteAllowed(
+  settings: Settings,
+  manifest: Manifest,
+  grant: { bucket: string; prefix: string; access: Access },
+): boolean {
+  const doc = permissionPolicyDocument({
+    grants: [grant],
+    buckets: manifest.buckets,
+    region: settings.aws.region,
+  });
   return doc.Statement.some((s) => {
     const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
     return s.Effect === "Allow" && actions.some((a) => a === "s3:DeleteObject" || a === "s3:*" || a === "*");
@@ -117,11 +126,26 @@ export function canaryTarget(input: {
   const azOutside: AzureTarget["outside"] = [];
   const otherContainer = manifest.containers.find((c) => !partner.azure.some((g) => g.container === c.name));
   if (otherContainer !== undefined)
-    azOutside.push({ kind: "container", container: otherContainer.name, path: null, where: `${otherContainer.name}/`, why: "another container" });
-  else notices.push(`no container without a canary grant in ${manifestFile}: the "another container" refusal is not probed`);
+    azOutside.push({
+      kind: "container",
+      container: otherContainer.name,
+      path: null,
+      where: `${otherContainer.name}/`,
+      why: "another container",
+    });
+  else
+    notices.push(
+      `no container without a canary grant in ${manifestFile}: the "another container" refusal is not probed`,
+    );
   const sibling = others
     .flatMap((p) => p.azure.map((g) => ({ p, g })))
-    .find(({ g }) => g.container === az.container && g.path !== undefined && !within(g.path, az.path) && !within(az.path, g.path));
+    .find(
+      ({ g }) =>
+        g.container === az.container &&
+        g.path !== undefined &&
+        !within(g.path, az.path) &&
+        !within(az.path, g.path),
+    );
   if (sibling !== undefined && sibling.g.path !== undefined)
     azOutside.push({
       kind: "path",
@@ -155,7 +179,10 @@ export function canaryTarget(input: {
     const awsOutside: AwsTarget["outside"] = [];
     const neighbour = others
       .flatMap((p) => p.aws.map((g) => ({ p, g })))
-      .find(({ g }) => g.bucket === aw.bucket && !g.prefix.startsWith(aw.prefix) && !aw.prefix.startsWith(g.prefix));
+      .find(
+        ({ g }) =>
+          g.bucket === aw.bucket && !g.prefix.startsWith(aw.prefix) && !aw.prefix.startsWith(g.prefix),
+      );
     // Without a neighbour, a made-up sibling: "<prefix>-outside/" also proves that "abc/" does not match "abcd/".
     // S3 refuses with 403 whether the key exists or not when the policy does not allow the action
     // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
@@ -165,11 +192,20 @@ export function canaryTarget(input: {
       bucket: aw.bucket,
       prefix: siblingPrefix,
       where: `${aw.bucket}/${siblingPrefix}`,
-      why: neighbour === undefined ? "a sibling prefix" : `a sibling prefix (organization ${neighbour.p.orgNumber}'s)`,
+      why:
+        neighbour === undefined
+          ? "a sibling prefix"
+          : `a sibling prefix (organization ${neighbour.p.orgNumber}'s)`,
     });
     const otherBucket = manifest.buckets.find((b) => !partner.aws.some((g) => g.bucket === b.name));
     if (otherBucket !== undefined)
-      awsOutside.push({ kind: "bucket", bucket: otherBucket.name, prefix: aw.prefix, where: `${otherBucket.name}/${aw.prefix}`, why: "another bucket" });
+      awsOutside.push({
+        kind: "bucket",
+        bucket: otherBucket.name,
+        prefix: aw.prefix,
+        where: `${otherBucket.name}/${aw.prefix}`,
+        why: "another bucket",
+      });
     aws = {
       region: facts.aws.region,
       roleArn: facts.aws.roleArn,
