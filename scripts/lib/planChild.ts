@@ -7,6 +7,9 @@ import type { PlanJson } from "./plan";
 
 const run = promisify(execFile);
 
+/** Node.js flags of every plan process (package.json's `plan` script, the semantic diff's base plan, the benchmark). */
+export const PLAN_NODE_FLAGS: readonly string[] = [];
+
 export interface ChildPlanResult {
   exitCode: number;
   stdout: string;
@@ -37,7 +40,7 @@ export async function planInChildProcess(args: {
     cliArgs.push("--manifest", manifestFile);
   }
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", path.join(projectDir, "scripts", "plan.ts"), ...cliArgs], {
+    const { stdout, stderr } = await run(process.execPath, [...PLAN_NODE_FLAGS, "--import", "tsx", path.join(projectDir, "scripts", "plan.ts"), ...cliArgs], {
       cwd: projectDir,
       env: { ...process.env, ...args.env },
       maxBuffer: 256 * 1024 * 1024,
