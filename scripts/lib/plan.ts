@@ -166,13 +166,14 @@ function grantText(p: Partner): string {
 /** One row per partner, as the summary and the markdown show it. */
 export function partnerRows(settings: Settings, manifest: Manifest, resources: readonly RecordedResource[]) {
   const names = new Set(resources.map((r) => `${r.type}|${r.name}`));
+  // Roles by name (the first in the list wins, as a scan would find it): one lookup per partner, not a scan each.
+  const roles = new Map<unknown, RecordedResource>();
+  for (const r of resources)
+    if (r.type === "aws:iam/role:Role" && !roles.has(r.inputs.name)) roles.set(r.inputs.name, r);
   return manifest.partners.map((p) => {
     const logical = partnerLogicalName(p.orgNumber);
     const hasIdentity = names.has(`azure-native:managedidentity:UserAssignedIdentity|${logical}-identity`);
-    const role = resources.find(
-      (r) =>
-        r.type === "aws:iam/role:Role" && r.inputs.name === awsRoleName(settings.environment, p.orgNumber),
-    );
+    const role = roles.get(awsRoleName(settings.environment, p.orgNumber));
     return {
       orgNumber: p.orgNumber,
       name: p.name,
