@@ -18,6 +18,7 @@ import { floorShape } from "./lib/benchFloor";
 import { parseSample, type ProcessSample } from "./lib/benchSample";
 import { benchmarkManifest } from "./lib/generate";
 import type { PlanJson } from "./lib/plan";
+import type { RefreshCost } from "../policies/rules/refreshCost";
 import { PLAN_NODE_FLAGS } from "./lib/planChild";
 
 const run = promisify(execFile);
@@ -33,6 +34,8 @@ export interface BenchRow {
   resources: number;
   plan: Measured;
   floor: Measured;
+  /** What one refresh of this stack would cost (the plan's budgets). */
+  refresh: RefreshCost;
 }
 
 async function measure(args: string[]): Promise<Measured> {
@@ -59,7 +62,7 @@ async function sample(stack: string, partners: number): Promise<BenchRow> {
       planFile,
     ]);
     if (plan.exitCode !== 0) throw new Error(`the plan of ${partners} partners exited with ${plan.exitCode}`);
-    const { resources } = JSON.parse(fs.readFileSync(planFile, "utf8")) as PlanJson;
+    const { resources, budgets } = JSON.parse(fs.readFileSync(planFile, "utf8")) as PlanJson;
     fs.writeFileSync(shapeFile, JSON.stringify(floorShape(resources)));
     const floor = await measure([
       "--import",
@@ -70,7 +73,7 @@ async function sample(stack: string, partners: number): Promise<BenchRow> {
     ]);
     if (floor.exitCode !== 0)
       throw new Error(`the floor of ${partners} partners did not register all ${resources.length} resources`);
-    return { partners, resources: resources.length, plan, floor };
+    return { partners, resources: resources.length, plan, floor, refresh: budgets.refresh };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -82,7 +85,7 @@ export const BENCH_HEADER = [
 ].join("\n");
 
 /** One markdown table row: wall time, CPU time and peak RSS of plan and floor, each with plan / floor. */
-export function benchRow(r: BenchRow): string {
+export function benchRow(r: Omit<BenchRow, "refresh">): string {
   const s = (ms: number) => (ms / 1000).toFixed(1);
   const mib = (kib: number) => String(Math.round(kib / 1024));
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
@@ -98,6 +101,27 @@ export function benchRow(r: BenchRow): string {
     mib(r.plan.maxRssKiB),
     mib(r.floor.maxRssKiB),
     ratio(r.plan.maxRssKiB, r.floor.maxRssKiB),
+  ].join(" | ")} |`;
+}
+
+export const REFRESH_HEADER = [
+  "| partners | resources read | ARM | Graph (units) | DFS | IAM | Digdir | est. s at documented limits | one onboarding adds (ARM/Graph/DFS/IAM/Digdir) |",
+  "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+].join("\n");
+
+/** One row of the refresh table: the reads one preview makes at this size (policies/rules/refreshCost.ts). */
+export function refreshRow(partners: number, c: RefreshCost): string {
+  const add = c.perOnboarding;
+  return `| ${[
+    partners,
+    c.resourcesRead,
+    c.calls.arm,
+    `${c.calls.graph} (${c.graphUnits})`,
+    c.calls.dfs,
+    c.calls.iam,
+    c.calls.digdir,
+    `${c.estimateSeconds.toFixed(1)}${c.boundBy === null || c.estimateSeconds < 0.05 ? "" : ` (${c.boundBy})`}`,
+    `${add.arm}/${add.graph}/${add.dfs}/${add.iam}/${add.digdir}`,
   ].join(" | ")} |`;
 }
 
@@ -119,8 +143,15 @@ export async function bench(argv: string[]): Promise<number> {
     `offline plan benchmark, stack ${stack}, node ${process.version}, ${os.cpus().length} cpus, plan node flags: ${PLAN_NODE_FLAGS.join(" ") || "(none)"}\n`,
   );
   process.stdout.write(`start: ${conditions()}\n\n${BENCH_HEADER}\n`);
-  for (const n of sizes) process.stdout.write(`${benchRow(await sample(stack, n))}\n`);
-  process.stdout.write(`\nend: ${conditions()}\n`);
+  const rows: BenchRow[] = [];
+  for (const n of sizes) {
+    rows.push(await sample(stack, n));
+    process.stdout.write(`${benchRow(rows[rows.length - 1]!)}\n`);
+  }
+  process.stdout.write(
+    `\nend: ${conditions()}\n\nwhat one refresh (every preview) would cost:\n\n${REFRESH_HEADER}\n`,
+  );
+  for (const r of rows) process.stdout.write(`${refreshRow(r.partners, r.refresh)}\n`);
   return 0;
 }
 
