@@ -93,38 +93,33 @@ const zero = (): ServiceCalls => ({ arm: 0, graph: 0, dfs: 0, iam: 0, digdir: 0 
  * - azure-native: one ARM GET per resource.
  * - azuread Group (terraform-provider-azuread groupResourceRead): the group and its owners, plus every page of its
  *   members (`members` is a computed attribute; the pages are added by {@link memberPages}); GroupMember: one
- *   filtered members query (groupGetMember).
+ *   filtered members query (groupGetMember). Application and ServicePrincipal (identityKind app-registration): the
+ *   object and its owners; their federated credential: one GET.
  * - PathAcl (infra/azure/acl/provider.ts read): one getAccessControl on the DFS endpoint.
  * - ScopeAccess (infra/maskinporten/provider.ts read): one GET of the scope's access list (tokens are cached).
  * - aws Role (terraform-provider-aws resourceRoleRead): GetRole, ListRolePolicies, ListAttachedRolePolicies, plus
  *   a GetRolePolicy per inline policy (counted on the RolePolicy); RolePolicy: GetRolePolicy; OIDC provider: one Get.
  * Anything else (S3 bucket settings, per bucket, not per partner) is read but not counted here.
  */
+const READS: Readonly<Record<string, [RefreshService, number, number]>> = {
+  "azuread:index/group:Group": ["graph", 2, 2],
+  "azuread:index/groupMember:GroupMember": ["graph", 1, 3],
+  "azuread:index/application:Application": ["graph", 2, 2],
+  "azuread:index/servicePrincipal:ServicePrincipal": ["graph", 2, 2],
+  "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": [
+    "graph",
+    1,
+    1,
+  ],
+  "pulumi-nodejs:dynamic/adls:PathAcl": ["dfs", 1, 0],
+  "pulumi-nodejs:dynamic/maskinporten:ScopeAccess": ["digdir", 1, 0],
+  "aws:iam/role:Role": ["iam", 3, 0],
+  "aws:iam/rolePolicy:RolePolicy": ["iam", 2, 0],
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ["iam", 1, 0],
+};
+
 function readCalls(type: string): [RefreshService, number, number] | undefined {
-  if (type.startsWith("azure-native:")) return ["arm", 1, 0];
-  switch (type) {
-    case "azuread:index/group:Group":
-      return ["graph", 2, 2];
-    case "azuread:index/groupMember:GroupMember":
-      return ["graph", 1, 3];
-    case "azuread:index/application:Application":
-    case "azuread:index/servicePrincipal:ServicePrincipal":
-      return ["graph", 2, 2];
-    case "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential":
-      return ["graph", 1, 1];
-    case "pulumi-nodejs:dynamic/adls:PathAcl":
-      return ["dfs", 1, 0];
-    case "pulumi-nodejs:dynamic/maskinporten:ScopeAccess":
-      return ["digdir", 1, 0];
-    case "aws:iam/role:Role":
-      return ["iam", 3, 0];
-    case "aws:iam/rolePolicy:RolePolicy":
-      return ["iam", 2, 0];
-    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-      return ["iam", 1, 0];
-    default:
-      return undefined;
-  }
+  return type.startsWith("azure-native:") ? ["arm", 1, 0] : READS[type];
 }
 
 /**
