@@ -145,6 +145,10 @@ describe("plan JSON contract", () => {
     expect(b.maxTrustPolicyChars.used).toBeLessThan(2048);
     expect(b.resourcesPerPartner).toMatchObject({ used: 7, limit: null, at: "partner-917422575" });
     expect(b.maxGroupMembershipsPerPrincipal).toEqual({ used: 2, limit: null, at: "partner-910000012" });
+    // Every preview refreshes: the reads of the 49 custom resources, per service (policies/rules/refreshCost.ts).
+    expect(b.refresh.resourcesRead).toBe(49);
+    expect(b.refresh.calls).toEqual({ arm: 16, graph: 40, dfs: 6, iam: 11, digdir: 0 });
+    expect(runs.test!.stdout).toContain("  49 resources read: 16 ARM, 40 Graph (72 units), 6 DFS, 11 IAM, 0 Digdir reads");
   });
 
   it("prints the summary: a row per partner, counts by type, budgets, the manual scope-access step", () => {

@@ -1,24 +1,26 @@
 /**
- * One benchmark sample, in its own process (Pulumi's runtime is process-global): plan a manifest offline and
- * print a JSON line with the resource count, the program's run time and the process's peak RSS.
+ * One plan sample of the benchmark, in its own process (Pulumi's runtime is process-global): runs `npm run plan`'s
+ * own code on a manifest, writing the plan JSON, and prints one JSON line last: its exit code, the plan's run
+ * time, the process's CPU time and peak RSS. The summary the plan prints comes before that line.
+ *
+ * usage: node <PLAN_NODE_FLAGS> --import tsx scripts/lib/benchChild.ts <stack> <manifest> <plan.json>
  */
-import { runProgramOffline } from "./offlineRun";
-
-// Pulumi captures a stack trace for every resource and promise; with source maps on (tsx turns them on) each
-// capture is resolved through the maps, which dominated the profile. The plan needs no mapped traces.
-process.setSourceMapsEnabled(false);
+import { plan } from "../plan";
+import { processUsage, reportSample } from "./benchSample";
 
 async function main(): Promise<void> {
-  const [stack, manifest] = process.argv.slice(2);
-  if (stack === undefined || manifest === undefined) throw new Error("usage: benchChild <stack> <manifest>");
+  const [stack, manifest, json] = process.argv.slice(2);
+  if (stack === undefined || manifest === undefined || json === undefined)
+    throw new Error("usage: benchChild <stack> <manifest> <plan.json>");
   const started = process.hrtime.bigint();
-  const run = await runProgramOffline({ stack, manifest });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const partners = run.resources.filter((r) => r.type === "skyporten:partner:SkyportenPartner").length;
-  process.stdout.write(`${JSON.stringify({ resources: run.resources.length, partners, programMs: Math.round(ms), maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+  const exitCode = await plan(["--stack", stack, "--manifest", manifest, "--json", json]);
+  const runMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+  reportSample({ exitCode, runMs, ...processUsage() });
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { v5 as uuidv5 } from "uuid";
 import { PROJECT, readStackFile, parseSettings, settingsFromConfig, type Settings } from "../../infra/settings";
+import { leanRuntime, withoutAliases } from "./offlineRuntime";
 
 /** One resource as the program registered it: the plan JSON's `resources[]` entry (design.md). */
 export interface RecordedResource {
@@ -137,9 +138,13 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
   const settings = parseSettings(settingsRaw, options.configFile ?? `Pulumi.${options.stack}.yaml`);
 
   const resources: RecordedResource[] = [];
+  let nCalls = 0;
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
+        nCalls++;
+        if (process.env.HEAPPROF_AT && nCalls === Number(process.env.HEAPPROF_AT)) { (globalThis as unknown as { takeHeapProfile: () => void }).takeHeapProfile(); }
+        if (process.env.LIVE_EVERY && nCalls % Number(process.env.LIVE_EVERY) === 1) { (globalThis as unknown as { gc: () => void }).gc(); process.stderr.write(`live at newResource #${nCalls}: ${Math.round(process.memoryUsage().heapUsed/1048576)} MiB, recorded ${resources.length}\n`); }
         const inputs = (args.inputs ?? {}) as Record<string, unknown>;
         const urn = `urn:pulumi:${options.stack}::${PROJECT}::${args.type}::${args.name}`;
         return mockState(settings, args.type, urn, args.name, inputs);
@@ -182,8 +187,17 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
   };
 
   const entry = path.join(projectDir, "infra", "index.ts");
-  const outputs = (await pulumi.runtime.runInPulumiStack(async () => (await import(entry)) as Record<string, unknown>));
-  await pulumi.runtime.disconnect();
+  const restore = leanRuntime();
+  let outputs: Record<string, unknown> | undefined;
+  try {
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation(withoutAliases);
+      return (await import(entry)) as Record<string, unknown>;
+    });
+    await pulumi.runtime.disconnect();
+  } finally {
+    restore();
+  }
   const normalised = withEngineUrns(resources, options.stack);
   normalised.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return { settings, resources: normalised, outputs: outputs ?? {} };

@@ -2,6 +2,7 @@ import type { Manifest, Partner } from "../../infra/manifest/schema";
 import { awsRoleName, identityName, partnerLogicalName, subjectFor } from "../../infra/naming";
 import type { Settings } from "../../infra/settings/schema";
 import { computeBudgets } from "../../policies/rules";
+import { formatRefreshCost, refreshCost, type RefreshCost } from "../../policies/rules/refreshCost";
 import type { PolicyResource } from "../../policies/rules/types";
 import type { RecordedResource } from "./offlineRun";
 
@@ -24,6 +25,8 @@ export interface PlanBudgets {
    */
   maxGroupMembershipsPerPrincipal: Budget;
   resourcesPerPartner: Budget & { average: number };
+  /** API calls one refresh makes (every preview refreshes: Pulumi.yaml), and their time at documented limits. */
+  refresh: RefreshCost;
 }
 
 export interface PolicyViolation {
@@ -96,6 +99,14 @@ export function measureBudgets(resources: readonly RecordedResource[]): PlanBudg
     memberships.set(p, (memberships.get(p) ?? 0) + 1);
   }
   const maxMember = largest(memberships);
+  const refresh = refreshCost(
+    resources.map((r) => ({
+      type: r.type,
+      custom: r.custom,
+      props: r.inputs,
+      partner: r.type === "skyporten:partner:SkyportenPartner" ? r.name : (partnerOf(r, byUrn) ?? null),
+    })),
+  );
   return {
     roleAssignments: b.roleAssignmentsPerSubscription,
     maxAclEntriesPerPath: b.namedAclEntriesPerPath,
@@ -107,6 +118,7 @@ export function measureBudgets(resources: readonly RecordedResource[]): PlanBudg
       limit: null,
       average: perPartner.size === 0 ? 0 : Math.round((total / perPartner.size) * 100) / 100,
     },
+    refresh,
   };
 }
 
@@ -154,13 +166,14 @@ function grantText(p: Partner): string {
 /** One row per partner, as the summary and the markdown show it. */
 export function partnerRows(settings: Settings, manifest: Manifest, resources: readonly RecordedResource[]) {
   const names = new Set(resources.map((r) => `${r.type}|${r.name}`));
+  // Roles by name (the first in the list wins, as a scan would find it): one lookup per partner, not a scan each.
+  const roles = new Map<unknown, RecordedResource>();
+  for (const r of resources)
+    if (r.type === "aws:iam/role:Role" && !roles.has(r.inputs.name)) roles.set(r.inputs.name, r);
   return manifest.partners.map((p) => {
     const logical = partnerLogicalName(p.orgNumber);
     const hasIdentity = names.has(`azure-native:managedidentity:UserAssignedIdentity|${logical}-identity`);
-    const role = resources.find(
-      (r) =>
-        r.type === "aws:iam/role:Role" && r.inputs.name === awsRoleName(settings.environment, p.orgNumber),
-    );
+    const role = roles.get(awsRoleName(settings.environment, p.orgNumber));
     return {
       orgNumber: p.orgNumber,
       name: p.name,
@@ -202,6 +215,7 @@ function budgetLines(b: PlanBudgets): string[] {
     row("trust policy characters", b.maxTrustPolicyChars),
     row("group memberships / principal", b.maxGroupMembershipsPerPrincipal),
     `${row("resources per partner (max)", b.resourcesPerPartner)}  average ${b.resourcesPerPartner.average}`,
+    ...formatRefreshCost(b.refresh),
   ];
 }
 
