@@ -136,7 +136,7 @@ const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {
       cloud: "azure",
       orgNumber: null,
       subject:
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/stskyportentest/blobServices/default/containers/outbound",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/bnplmextnwesttest/blobServices/default/containers/outbound",
       message:
         "group sg-skyporten-test-outbound-read does not hold Storage Blob Data Reader on container outbound: the whole-container grants through it do not work; run pulumi up",
     },
@@ -255,7 +255,7 @@ const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {
       cloud: "azure",
       orgNumber: null,
       subject:
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/stskyportentest/blobServices/default/containers/outbound",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/bnplmextnwesttest/blobServices/default/containers/outbound",
       message:
         "unknown principal 6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d holds Storage Blob Data Reader on container outbound, which the manifest does not grant (made outside the stack, e.g. in the portal); delete the role assignment",
     },
@@ -267,7 +267,7 @@ const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {
       cloud: "azure",
       orgNumber: null,
       subject:
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/stskyportentest",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/bnplmextnwesttest",
       message:
         "unknown principal 6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d holds Storage Blob Data Owner on the whole storage account, which the manifest does not grant (made outside the stack, e.g. in the portal); delete the role assignment",
     },
@@ -279,7 +279,7 @@ const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {
       cloud: "azure",
       orgNumber: "910000012",
       subject:
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/stskyportentest/blobServices/default/containers/outbound",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/bnplmextnwesttest/blobServices/default/containers/outbound",
       message:
         "organization 910000012's identity id-skyporten-test-910000012 (b85740ee-1404-5878-a44a-05616fb2eeda) holds Storage Blob Data Reader on container outbound, which the manifest does not grant (made outside the stack, e.g. in the portal): partners get access through the platform groups only; delete the role assignment",
     },
@@ -291,7 +291,7 @@ const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {
       cloud: "azure",
       orgNumber: null,
       subject:
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/stskyportentest/blobServices/default/containers/outbound",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/bnplmextnwesttest/blobServices/default/containers/outbound",
       message:
         "group sg-skyporten-test-outbound-read (d2162e7c-ebe4-5d37-86e8-ce6100971844) holds Storage Blob Data Contributor on container outbound, the manifest says Storage Blob Data Reader: more access than granted; run pulumi up and delete the Storage Blob Data Contributor assignment",
     },
@@ -303,7 +303,7 @@ const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {
       cloud: "azure",
       orgNumber: null,
       subject:
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/stskyportentest/blobServices/default/containers/entur-exchange",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/bnplmextnwesttest/blobServices/default/containers/entur-exchange",
       message:
         "group sg-skyporten-test-entur-exchange-read-write does not hold Storage Blob Data Contributor on container entur-exchange: the whole-container grants through it do not work; run pulumi up",
     },
@@ -315,7 +315,7 @@ const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {
       cloud: "azure",
       orgNumber: null,
       subject:
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/stskyportentest",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-skyporten-test/providers/Microsoft.Storage/storageAccounts/bnplmextnwesttest",
       message:
         "platform principal 0a0b0c0d-1e1f-4a2b-8c3d-4e5f6a7b8c9d holds Storage Blob Data Owner on the whole storage account (a platform principal given with --platform-principal); make sure it still needs it",
     },
