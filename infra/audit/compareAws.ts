@@ -122,6 +122,11 @@ export function trustExcess(
       excess.push('Principal "*" (anyone)');
       continue;
     }
+    if (typeof principal !== "object" || principal === null || Array.isArray(principal)) {
+      // IAM would refuse such a document; an observed file may still hold one. Not understood = not trusted.
+      excess.push(`Principal ${JSON.stringify(principal)} (not a principal map the audit understands)`);
+      continue;
+    }
     const p = principal as Record<string, unknown>;
     for (const [kind, values] of Object.entries(p)) {
       for (const arn of asList(values)) {

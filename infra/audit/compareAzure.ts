@@ -259,10 +259,16 @@ const roleRank = (guid: string) =>
 
 /**
  * Which observed assignments the audit judges: those on the storage account or below it (a container, the blob
- * service), whatever the role; above the account (resource group, subscription) only the blob data roles, which
- * reach every container. ARM scopes are case-insensitive.
+ * service), whatever the role; above the account (resource group, subscription) the blob data roles, which
+ * reach every container, and any role at all held by a partner identity or a platform group (the manifest gives
+ * them nothing there, and a role such as Contributor or Storage Account Contributor can list the account keys,
+ * which open every container). ARM scopes are case-insensitive.
  */
-export function judgedAssignment(a: ObservedRoleAssignment, ctx: AuditContext): boolean {
+export function judgedAssignment(
+  a: ObservedRoleAssignment,
+  ctx: AuditContext,
+  principal?: Principal,
+): boolean {
   const scope = a.scope.toLowerCase().replace(/\/+$/, "");
   const account = ctx.storageAccountScope.toLowerCase();
   if (scope === account || scope.startsWith(`${account}/`)) return true;
@@ -272,7 +278,9 @@ export function judgedAssignment(a: ObservedRoleAssignment, ctx: AuditContext): 
     account.startsWith(`${scope}/`) ||
     scope === "" ||
     scope.startsWith("/providers/microsoft.management/managementgroups/");
-  return above && BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
+  if (!above) return false;
+  if (principal !== undefined && (principal.kind === "partner" || principal.kind === "group")) return true;
+  return BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
 }
 
 export function compareRoleAssignments(
@@ -286,7 +294,7 @@ export function compareRoleAssignments(
   const entries = (side: AzureSide, filter: boolean): Map<string, Entry> => {
     const out = new Map<string, Entry>();
     for (const a of side.state.azure?.roleAssignments ?? []) {
-      if (filter && !judgedAssignment(a, ctx)) continue;
+      if (filter && !judgedAssignment(a, ctx, side.index.resolve(a.principalId))) continue;
       const e = {
         scope: a.scope.toLowerCase().replace(/\/+$/, ""),
         shown: a.scope.replace(/\/+$/, ""),
