@@ -293,6 +293,40 @@ describe("audit attacks: IAM trust and permission policies", () => {
   });
 });
 
+describe("audit attacks: policy names that are JavaScript property names", () => {
+  const e = testExpectation();
+  const ROLE = "skyporten-test-921345674";
+
+  it.each(["__proto__", "constructor", "toString"])(
+    "an inline policy named %s granting s3:* (a valid IAM policy name) is read and judged: critical",
+    (name) => {
+      const doc = deployed(e);
+      const role = roleOf(doc, ROLE);
+      role.inlinePolicies["PLANTED-NAME"] = {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+      };
+      // Through the file format, as --observed reads it: JSON.parse keeps "__proto__" as an own key.
+      const text = JSON.stringify(doc).replace('"PLANTED-NAME"', JSON.stringify(name));
+      const o = parseAccessState(text, "observed.json");
+      expect(Object.keys(roleOf(o, role.name).inlinePolicies)).toContain(name);
+      expect(critical(compareAccess(e, o))).toEqual([
+        ["critical", "unexpected", "aws", "921345674", role.arn],
+      ]);
+    },
+  );
+
+  it("a role definition id ending in a property name is not mistaken for a blob data role", () => {
+    const o = deployed(e);
+    o.azure!.roleAssignments.push({
+      scope: SUB,
+      roleDefinitionId: roleDefinition("constructor"),
+      principalId: FOREIGN,
+    });
+    expect(compareAccess(e, o)).toEqual([]);
+  });
+});
+
 describe("audit attacks: scope access", () => {
   const e = testExpectation();
 

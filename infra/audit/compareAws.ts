@@ -290,7 +290,7 @@ function compareRole(w: ObservedRole, role: ObservedRole, ctx: AuditContext, org
     );
   }
   for (const [name, doc] of Object.entries(role.inlinePolicies)) {
-    const e = w.inlinePolicies[name];
+    const e = Object.hasOwn(w.inlinePolicies, name) ? w.inlinePolicies[name] : undefined;
     if (e === undefined) {
       findings.push(
         aws({
@@ -329,7 +329,7 @@ function compareRole(w: ObservedRole, role: ObservedRole, ctx: AuditContext, org
       );
   }
   for (const name of Object.keys(w.inlinePolicies)) {
-    if (role.inlinePolicies[name] !== undefined) continue;
+    if (Object.hasOwn(role.inlinePolicies, name)) continue;
     findings.push(
       aws({
         severity: "warning",

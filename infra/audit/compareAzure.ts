@@ -248,7 +248,8 @@ const BLOB_DATA_ROLES: Record<string, string> = {
 };
 
 const roleGuid = (roleDefinitionId: string) => roleDefinitionId.split("/").pop()!.toLowerCase();
-const roleName = (guid: string) => BLOB_DATA_ROLES[guid] ?? `role ${guid}`;
+const isBlobDataRole = (guid: string) => Object.hasOwn(BLOB_DATA_ROLES, guid);
+const roleName = (guid: string) => (isBlobDataRole(guid) ? BLOB_DATA_ROLES[guid]! : `role ${guid}`);
 /** Reader < Contributor < Owner; any other role counts as the widest (it may carry data actions or listKeys). */
 const roleRank = (guid: string) =>
   guid === ROLE_DEFINITION_IDS.storageBlobDataReader
@@ -280,7 +281,7 @@ export function judgedAssignment(
     scope.startsWith("/providers/microsoft.management/managementgroups/");
   if (!above) return false;
   if (principal !== undefined && (principal.kind === "partner" || principal.kind === "group")) return true;
-  return BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
+  return isBlobDataRole(roleGuid(a.roleDefinitionId));
 }
 
 export function compareRoleAssignments(

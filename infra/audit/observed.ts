@@ -71,14 +71,32 @@ const policyDocument = z.looseObject(
   { error: "a policy document must be a JSON object with Statement" },
 );
 
+type PolicyDocument = z.output<typeof policyDocument>;
+
+/**
+ * Policy documents by name, in an object without a prototype. IAM policy names may be `__proto__` or
+ * `constructor` ([\w+=,.@-]+); on a plain object `__proto__` would vanish (a hidden grant) and `constructor`
+ * would look present on every role.
+ */
+export function policiesByName(entries: Iterable<[string, PolicyDocument]>): Record<string, PolicyDocument> {
+  const out = Object.create(null) as Record<string, PolicyDocument>;
+  for (const [name, doc] of entries) out[name] = doc;
+  return out;
+}
+
+const policyMap = z
+  .preprocess(
+    (v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? new Map(Object.entries(v)) : v),
+    z.map(z.string(), policyDocument, { error: "inlinePolicies must map names to policy documents" }),
+  )
+  .transform((m) => policiesByName(m));
+
 export const RoleSchema = z.looseObject({
   name: text("name"),
   path: text("path"),
   arn: text("arn"),
   trustPolicy: policyDocument,
-  inlinePolicies: z.record(z.string(), policyDocument, {
-    error: "inlinePolicies must map names to policy documents",
-  }),
+  inlinePolicies: policyMap,
   attachedPolicyArns: list(text("attachedPolicyArns[]"), "attachedPolicyArns"),
 });
 

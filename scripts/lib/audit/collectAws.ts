@@ -8,7 +8,7 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import { trustsSkyporten } from "../../../infra/audit/compareAws";
-import type { ObservedOidcProvider, ObservedRole } from "../../../infra/audit/observed";
+import { policiesByName, type ObservedOidcProvider, type ObservedRole } from "../../../infra/audit/observed";
 import { awsRoleName } from "../../../infra/naming";
 import type { Settings } from "../../../infra/settings";
 
@@ -64,7 +64,8 @@ export async function collectRoles(iam: IAMClient, settings: Settings): Promise<
       const name = r.RoleName ?? "";
       const trustPolicy = decodePolicy(r.AssumeRolePolicyDocument, `role ${name}`);
       if (!trustsSkyporten({ trustPolicy }, settings.issuer) && !name.startsWith(prefix)) continue;
-      const inlinePolicies: ObservedRole["inlinePolicies"] = {};
+      // No prototype: an inline policy may be named __proto__ (observed.ts, policiesByName).
+      const inlinePolicies = policiesByName([]);
       for await (const p of paginateListRolePolicies({ client: iam }, { RoleName: name })) {
         for (const policyName of p.PolicyNames ?? []) {
           const doc = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
