@@ -134,7 +134,10 @@ export async function collectApplications(c: AzureClients, settings: Settings): 
 
 /**
  * Role assignments at every container scope and above it (`$filter=atScope()`: at or above the scope,
- * https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope), deduplicated by id.
+ * https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope), and everything at, above and
+ * below the storage account (no filter: the az CLI's `--at-scope false`, "parent scopes and sub-scopes",
+ * Azure/azure-cli#31179), so an assignment on a container the manifest does not declare is read too; deduplicated
+ * by id.
  */
 export async function collectRoleAssignments(
   c: AzureClients,
@@ -143,15 +146,17 @@ export async function collectRoleAssignments(
 ): Promise<ObservedRoleAssignment[]> {
   const az = settings.azure;
   const byId = new Map<string, ObservedRoleAssignment>();
-  for (const container of containers) {
-    // The SDK's path is "/{scope}/providers/...": the scope goes without its leading slash.
-    const scope = containerScope(
-      az.subscriptionId,
-      az.resourceGroupName,
-      az.storageAccountName,
-      container,
-    ).slice(1);
-    for await (const a of c.authorization.roleAssignments.listForScope(scope, { filter: "atScope()" })) {
+  // The SDK's path is "/{scope}/providers/...": the scope goes without its leading slash.
+  const account = `subscriptions/${az.subscriptionId}/resourceGroups/${az.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${az.storageAccountName}`;
+  const listings: [string, { filter?: string }][] = [
+    ...containers.map((container): [string, { filter?: string }] => [
+      containerScope(az.subscriptionId, az.resourceGroupName, az.storageAccountName, container).slice(1),
+      { filter: "atScope()" },
+    ]),
+    [account, {}],
+  ];
+  for (const [scope, options] of listings) {
+    for await (const a of c.authorization.roleAssignments.listForScope(scope, options)) {
       const entry: ObservedRoleAssignment = {
         scope: a.scope ?? "",
         roleDefinitionId: a.roleDefinitionId ?? "",

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { compareAccess } from "../../../infra/audit";
+import { FOREIGN } from "../../../infra/audit/plantTable";
+import { deployed, sampleExpectation, sampleStack } from "../../../infra/audit/testing";
+import { ROLE_DEFINITION_IDS } from "../../../infra/azure/model";
+import { collectLive } from "./collect";
+import { sourcesFor, startDoubles, stopDoubles, type Doubles } from "./testing/doubles";
+
+/**
+ * Live collection against access placed where the manifest does not look: a container of the stack's storage
+ * account that the manifest does not declare (made in the portal, or dropped from the manifest while its data
+ * stays: containers are never deleted by onboarding changes).
+ */
+
+const { settings, manifest } = sampleStack("test");
+const expectation = sampleExpectation("test");
+let doubles: Doubles | undefined;
+
+afterEach(async () => {
+  await stopDoubles(doubles);
+  doubles = undefined;
+});
+
+describe("collectLive: role assignments below the account on containers the manifest does not declare", () => {
+  it("a partner's and a foreign principal's data roles on an undeclared container are read and critical", async () => {
+    const state = deployed(expectation);
+    const archive = `${expectation.context.storageAccountScope}/blobServices/default/containers/archive`;
+    const partner = state.azure!.identities.find(
+      (i) => i.name === "id-skyporten-test-910000012",
+    )!.principalId;
+    const role = `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${ROLE_DEFINITION_IDS.storageBlobDataContributor}`;
+    state.azure!.roleAssignments.push(
+      { scope: archive, roleDefinitionId: role, principalId: partner },
+      { scope: archive, roleDefinitionId: role, principalId: FOREIGN },
+    );
+    doubles = await startDoubles(settings, state);
+    const { observed, unreadable } = await collectLive(
+      "test",
+      settings,
+      manifest,
+      sourcesFor(doubles, settings),
+    );
+    expect(unreadable).toEqual([]);
+    expect(
+      compareAccess(expectation, observed).map((f) => [f.severity, f.kind, f.orgNumber, f.subject]),
+    ).toEqual([
+      ["critical", "unexpected", null, archive],
+      ["critical", "unexpected", "910000012", archive],
+    ]);
+  });
+});
