@@ -112,6 +112,34 @@ describe("audit attacks: Azure identities and groups", () => {
   });
 });
 
+describe("audit attacks: display names are not unique in Entra ID", () => {
+  const e = testExpectation();
+
+  it("a second identity named like a partner's (an app registration anyone may create) is critical, even without credentials", () => {
+    const o = deployed(e);
+    const twin = {
+      name: "id-skyporten-test-910000012",
+      clientId: FOREIGN,
+      principalId: FOREIGN,
+      federatedCredentials: [],
+    };
+    o.azure!.identities.push(twin);
+    // Its principal would pass for the partner's wherever ids are matched by name: in the partner's own ACL entry.
+    aclOf(o, "outbound", "/nordlys").access.push(`user:${FOREIGN}:r-x`);
+    expect(critical(compareAccess(e, o))).toEqual([
+      ["critical", "unexpected", "azure", "910000012", "id-skyporten-test-910000012"],
+    ]);
+  });
+
+  it("a second group named like a platform group: a warning naming both object ids", () => {
+    const o = deployed(e);
+    o.azure!.groups.push({ name: "sg-skyporten-test-inbound-write", objectId: FOREIGN, memberIds: [] });
+    expect(summary(compareAccess(e, o))).toEqual([
+      ["warning", "unexpected", "azure", null, "sg-skyporten-test-inbound-write"],
+    ]);
+  });
+});
+
 describe("audit attacks: ACLs", () => {
   const e = testExpectation();
 

@@ -112,6 +112,23 @@ export function compareIdentities(
     }
   }
 
+  // Display names are not unique in Entra ID (anyone allowed to register applications can take a partner's): a
+  // second principal under a partner identity's name would pass for the partner wherever ids are matched by name.
+  for (const [name, found] of have) {
+    const ids = [...new Set(found.map((i) => i.principalId.toLowerCase()))].sort();
+    if (ids.length < 2) continue;
+    const org = orgInName(name, prefix) ?? null;
+    findings.push(
+      azure({
+        severity: "critical",
+        kind: "unexpected",
+        orgNumber: org,
+        subject: name,
+        message: `${ids.length} identities are named ${name} (principal ids ${ids.join(", ")}): only one is the stack's, and the audit cannot tell the other's grants from the partner's; delete the one the stack did not create (compare with pulumi stack output) and find out who created it`,
+      }),
+    );
+  }
+
   for (const [name, found] of have) {
     if (want.has(name)) continue;
     const org = orgInName(name, prefix) ?? null;
@@ -150,11 +167,27 @@ export function compareGroups(expected: AzureSide, observed: AzureSide, ctx: Aud
   const findings: Finding[] = [];
   const want = new Map((expected.state.azure?.groups ?? []).map((g) => [g.name, g]));
   const have = new Map<string, Set<string>>();
+  const objectIds = new Map<string, Set<string>>();
   const prefix = `sg-skyporten-${ctx.environment}-`;
   for (const g of observed.state.azure?.groups ?? []) {
     const members = have.get(g.name) ?? new Set<string>();
     for (const m of g.memberIds) members.add(m.toLowerCase());
     have.set(g.name, members);
+    objectIds.set(g.name, (objectIds.get(g.name) ?? new Set<string>()).add(g.objectId.toLowerCase()));
+  }
+  // Display names are not unique: a second group under a platform group's name passes for it. Its members are
+  // judged with the platform group's (they are merged above), so it is a warning, not hidden access.
+  for (const [name, ids] of objectIds) {
+    if (ids.size < 2 || !name.startsWith(prefix)) continue;
+    findings.push(
+      azure({
+        severity: "warning",
+        kind: "unexpected",
+        orgNumber: null,
+        subject: name,
+        message: `${ids.size} groups are named ${name} (object ids ${[...ids].sort().join(", ")}): only one is the stack's; delete the other (its members are judged here as if they were the platform group's)`,
+      }),
+    );
   }
 
   for (const [name, w] of want) {
