@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ROLE_DEFINITION_IDS, STORAGE_BLOB_DATA_OWNER_ROLE_ID } from "../azure/model";
 import { compareAccess } from "./compare";
+import { trustsSkyporten } from "./compareAws";
 import type { Expectation } from "./expected";
 import type { Finding } from "./findings";
 import { parseAccessState, type AccessState } from "./observed";
@@ -303,6 +304,44 @@ describe("audit attacks: IAM trust and permission policies", () => {
     expect(critical(compareAccess(e, o))).toEqual([
       ["critical", "changed", "aws", "921345674", roleOf(o, ROLE).arn],
     ]);
+  });
+
+  it.each([
+    ['Principal "*"', "*"],
+    ['Federated "*"', { Federated: "*" }],
+  ])(
+    "a role outside the stack whose trust admits %s for web identities is found as trusting Skyporten",
+    (_name, principal) => {
+      const o = deployed(e);
+      const open = {
+        name: "wide-open",
+        path: "/",
+        arn: "arn:aws:iam::000000000000:role/wide-open",
+        trustPolicy: trust({
+          Effect: "Allow",
+          Principal: principal,
+          Action: "sts:AssumeRoleWithWebIdentity",
+        }),
+        inlinePolicies: {},
+        attachedPolicyArns: [],
+      };
+      o.aws!.roles.push(open);
+      expect(trustsSkyporten(open, e.context.issuer)).toBe(true);
+      expect(critical(compareAccess(e, o))).toEqual([["critical", "unexpected", "aws", null, open.arn]]);
+    },
+  );
+
+  it("a role trusting only an AWS service is not the audit's business", () => {
+    const role = {
+      trustPolicy: trust({
+        Effect: "Allow",
+        Principal: { Service: "ec2.amazonaws.com" },
+        Action: "sts:AssumeRole",
+      }),
+    };
+    expect(trustsSkyporten(role, e.context.issuer)).toBe(false);
+    const star = { trustPolicy: trust({ Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }) };
+    expect(trustsSkyporten(star, e.context.issuer)).toBe(false);
   });
 
   it("an inline policy granting s3:* on the bucket: critical", () => {

@@ -68,16 +68,33 @@ const asList = (v: unknown): string[] =>
 /** Does an ARN name an IAM OIDC provider for this host? */
 const isSkyportenProvider = (arn: string, host: string) => arn.endsWith(`:oidc-provider/${host}`);
 
-/** Does the role's trust policy let the stack's Skyporten provider (any provider for the issuer's host) in? */
+/** Does an Action list cover sts:AssumeRoleWithWebIdentity (exactly, or by a wildcard)? */
+const coversWebIdentity = (action: unknown) =>
+  asList(action).some((a) =>
+    new RegExp(
+      `^${a
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "i",
+    ).test("sts:AssumeRoleWithWebIdentity"),
+  );
+
+/**
+ * Does the role's trust policy let the stack's Skyporten provider (any provider for the issuer's host) in? Also
+ * true for a statement that admits web identities from any principal (`Principal: "*"`, `Federated: "*"`): such
+ * a role is a way in for a Skyporten token too.
+ */
 export function trustsSkyporten(role: Pick<ObservedRole, "trustPolicy">, issuer: string): boolean {
   const host = issuerHost(issuer);
-  return statementsOf(role.trustPolicy).some(
-    (st) =>
-      st.Effect === "Allow" &&
-      asList((st.Principal as { Federated?: unknown } | undefined)?.Federated).some((a) =>
-        isSkyportenProvider(a, host),
-      ),
-  );
+  return statementsOf(role.trustPolicy).some((st) => {
+    if (st.Effect !== "Allow") return false;
+    const principal = st.Principal;
+    const federated = asList((principal as { Federated?: unknown } | null | undefined)?.Federated);
+    if (federated.some((a) => isSkyportenProvider(a, host))) return true;
+    const anyone = principal === "*" || federated.includes("*");
+    return anyone && coversWebIdentity(st.Action);
+  });
 }
 
 /** Condition values on a key, under StringEquals / StringLike and their set and IfExists forms. */
