@@ -451,6 +451,14 @@ describe("npm run canary: not configured (exit 2)", () => {
     );
   });
 
+  it("a --json path that cannot be written: exit 2 with the reason after the report is printed, no stack trace", async () => {
+    await expectExit2(
+      canary([...base(gatewayStack), "--json", dir], io()),
+      /^cannot write --json .*: EISDIR; the report above is the run's result/,
+    );
+    expect(stdout.join("")).toMatch(/Result: all \d+ steps proven/);
+  });
+
   it("--help documents the settings", async () => {
     expect(await canary(["--help"])).toBe(0);
     const help = stdout.join("");

@@ -189,8 +189,14 @@ export async function canary(argv: string[], io: CanaryIo = {}): Promise<number>
   });
   process.stdout.write(`${formatReport(report)}\n`);
   if (values.json !== undefined) {
-    fs.mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
-    fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
+      fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    } catch (e) {
+      // A usage problem, not a failed step: exit 2 with the reason (never a crash code and a stack trace).
+      const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+      throw notConfigured(`cannot write --json ${values.json}: ${code}; the report above is the run's result`);
+    }
   }
   return report.ok ? 0 : 1;
 }
