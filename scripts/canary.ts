@@ -44,7 +44,7 @@ does with the platform's own canary organization:
   aws.put/get/list/delete        an object under the canary's prefix (delete is refused: partners' policies
                     grant no s3:DeleteObject)
   aws.outside-*     reading under a sibling prefix and another bucket must be refused with AccessDenied
-Only documented transient failures are retried, with backoff, for at most 3 minutes per step: AADSTS70021 and
+Only documented transient failures are retried, with backoff, for at most 3 minutes per step and 10 per run: AADSTS70021 and
 AADSTS700213 (a new federated credential replicating), HTTP 429 and 503.
 
 Settings (Pulumi.<stack>.yaml; optional: without them the command exits 2):
