@@ -2,11 +2,18 @@ import { describe, expect, it } from "vitest";
 import { ROLE_DEFINITION_IDS, STORAGE_BLOB_DATA_OWNER_ROLE_ID } from "../azure/model";
 import { compareAccess } from "./compare";
 import { trustsSkyporten } from "./compareAws";
-import type { Expectation } from "./expected";
 import type { Finding } from "./findings";
 import { parseAccessState, type AccessState } from "./observed";
-import { aclOf, containerScopeOf, FOREIGN, groupOf, identityOf, PLATFORM, roleOf } from "./plantTable";
-import { deployed, sampleExpectation } from "./testing";
+import {
+  aclOf,
+  containerScopeOf,
+  FOREIGN,
+  groupOf,
+  identityOf,
+  roleOf,
+  testStackExpectation,
+} from "./plantTable";
+import { deployed } from "./testing";
 
 /**
  * A hostile reviewer's attacks on the comparison: access that really exists must never come out clean, and ids
@@ -22,14 +29,7 @@ const PROVIDER = "arn:aws:iam::000000000000:oidc-provider/test.sky.maskinporten.
 const AUD = "https://skyporten.test.banenor.example.no";
 const roleDefinition = (guid: string) => `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
-function testExpectation(): Expectation {
-  const e = sampleExpectation("test", [PLATFORM]);
-  e.state.maskinporten = {
-    scope: e.context.scope,
-    consumers: e.context.approvedOrgs.map((orgno) => ({ orgno, state: "APPROVED" })),
-  };
-  return e;
-}
+const testExpectation = testStackExpectation;
 
 const summary = (fs: Finding[]) => fs.map((f) => [f.severity, f.kind, f.cloud, f.orgNumber, f.subject]);
 const critical = (fs: Finding[]) => summary(fs.filter((f) => f.severity === "critical"));

@@ -1,21 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareAccess } from "./compare";
-import type { Expectation } from "./expected";
 import type { Finding } from "./findings";
 import type { AccessState } from "./observed";
-import { FOREIGN, PLANTS, PLATFORM, groupOf, identityOf, roleOf } from "./plantTable";
+import { FOREIGN, PLANTS, PLATFORM, groupOf, identityOf, roleOf, testStackExpectation } from "./plantTable";
 import { deployed, sampleExpectation } from "./testing";
 
-/** The test stack's expectation, with the scope access list judged too (the sample stacks do not manage it). */
-function testExpectation(): Expectation {
-  const e = sampleExpectation("test", [PLATFORM]);
-  e.state.maskinporten = {
-    scope: e.context.scope,
-    consumers: e.context.approvedOrgs.map((orgno) => ({ orgno, state: "APPROVED" })),
-  };
-  return e;
-}
+const testExpectation = testStackExpectation;
 
 /** Exactly the finding(s) each planted change must produce, and nothing else. */
 const EXPECTED: Record<keyof typeof PLANTS, Finding[]> = {

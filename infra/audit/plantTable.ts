@@ -5,6 +5,7 @@ import {
   type GroupLevel,
 } from "../azure/model";
 import type { Expectation } from "./expected";
+import { sampleExpectation } from "./testing";
 import type { AccessState, ObservedAcl, ObservedGroup, ObservedIdentity, ObservedRole } from "./observed";
 
 /**
@@ -225,3 +226,16 @@ export const PLANTS: Record<string, Plant> = {
     );
   },
 };
+
+/**
+ * The test stack's expectation with the deployer as a platform principal and the scope access list judged too
+ * (the sample stacks do not manage it): the world the comparison tests plant changes into.
+ */
+export function testStackExpectation(): Expectation {
+  const e = sampleExpectation("test", [PLATFORM]);
+  e.state.maskinporten = {
+    scope: e.context.scope,
+    consumers: e.context.approvedOrgs.map((orgno) => ({ orgno, state: "APPROVED" })),
+  };
+  return e;
+}
