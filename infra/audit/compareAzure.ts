@@ -112,6 +112,24 @@ export function compareIdentities(
     }
   }
 
+  // Client secrets and certificates: the stack creates none, so each one is a way in that bypasses Skyporten.
+  for (const [name, found] of have) {
+    const org = orgInName(name, prefix) ?? null;
+    const trustsIssuer = found.some((i) => i.federatedCredentials.some((c) => c.issuer === ctx.issuer));
+    if (org === null && !want.has(name) && !trustsIssuer) continue;
+    for (const s of found.flatMap((i) => i.secretCredentials ?? [])) {
+      findings.push(
+        azure({
+          severity: "critical",
+          kind: "unexpected",
+          orgNumber: org,
+          subject: `${name}/${s.kind} ${s.keyId}`,
+          message: `identity ${name} has a ${s.kind} (${s.keyId}${s.displayName === undefined ? "" : `, "${s.displayName}"`}): whoever holds it can act as ${statusText(ctx, org)} without Skyporten; partners log in only with the federated credential: remove it and find out who added it`,
+        }),
+      );
+    }
+  }
+
   // Display names are not unique in Entra ID (anyone allowed to register applications can take a partner's): a
   // second principal under a partner identity's name would pass for the partner wherever ids are matched by name.
   for (const [name, found] of have) {

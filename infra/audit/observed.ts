@@ -21,11 +21,23 @@ export const FederatedCredentialSchema = z.looseObject({
   audiences: list(text("audiences[]"), "audiences"),
 });
 
+/** A client secret or certificate on an application or its service principal (app-registration identities). */
+export const SecretCredentialSchema = z.looseObject({
+  kind: z.enum(["client secret", "certificate"], { error: 'kind must be "client secret" or "certificate"' }),
+  keyId: text("keyId"),
+  displayName: text("displayName").optional(),
+});
+
 export const IdentitySchema = z.looseObject({
   name: text("name"),
   clientId: text("clientId"),
   principalId: text("principalId"),
   federatedCredentials: list(FederatedCredentialSchema, "federatedCredentials"),
+  /**
+   * Client secrets and certificates (app-registration identities only: a managed identity cannot have any);
+   * absent when not read. The stack never creates one: any is a way in that bypasses Skyporten.
+   */
+  secretCredentials: list(SecretCredentialSchema, "secretCredentials").optional(),
 });
 
 export const GroupSchema = z.looseObject({
@@ -124,6 +136,7 @@ export const AccessStateSchema = z.looseObject({
 });
 
 export type FederatedCredential = z.output<typeof FederatedCredentialSchema>;
+export type SecretCredential = z.output<typeof SecretCredentialSchema>;
 export type ObservedIdentity = z.output<typeof IdentitySchema>;
 export type ObservedGroup = z.output<typeof GroupSchema>;
 export type ObservedRoleAssignment = z.output<typeof RoleAssignmentSchema>;

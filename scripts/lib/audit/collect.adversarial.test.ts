@@ -3,6 +3,7 @@ import { compareAccess } from "../../../infra/audit";
 import { FOREIGN } from "../../../infra/audit/plantTable";
 import { deployed, sampleExpectation, sampleStack } from "../../../infra/audit/testing";
 import { ROLE_DEFINITION_IDS } from "../../../infra/azure/model";
+import type { Settings } from "../../../infra/settings";
 import { collectLive } from "./collect";
 import { sourcesFor, startDoubles, stopDoubles, type Doubles } from "./testing/doubles";
 
@@ -46,6 +47,54 @@ describe("collectLive: role assignments below the account on containers the mani
     ).toEqual([
       ["critical", "unexpected", null, archive],
       ["critical", "unexpected", "910000012", archive],
+    ]);
+  });
+});
+
+describe("collectLive: app-registration identities with a secret or a certificate", () => {
+  it("a client secret on a partner's application and a certificate on its service principal are critical", async () => {
+    const appSettings: Settings = {
+      ...settings,
+      azure: { ...settings.azure, identityKind: "app-registration" },
+    };
+    const state = deployed(expectation);
+    doubles = await startDoubles(appSettings, state);
+    doubles.arm.identities = [];
+    doubles.graph.applications = state.azure!.identities.map((i, n) => ({
+      ...i,
+      objectId: `${String(n).padStart(8, "0")}-1111-4111-8111-111111111111`,
+    }));
+    const nordlys = doubles.graph.applications.find((a) => a.name === "id-skyporten-test-910000012")!;
+    nordlys.passwordCredentials = [{ keyId: "5e3c0d1a-0000-4000-8000-00000000aaaa", displayName: "backup" }];
+    nordlys.servicePrincipalKeyCredentials = [
+      { keyId: "5e3c0d1a-0000-4000-8000-00000000bbbb", displayName: "CN=x" },
+    ];
+    const { observed, unreadable } = await collectLive(
+      "test",
+      appSettings,
+      manifest,
+      sourcesFor(doubles, appSettings),
+    );
+    expect(unreadable).toEqual([]);
+    expect(compareAccess(expectation, observed)).toEqual([
+      {
+        severity: "critical",
+        kind: "unexpected",
+        cloud: "azure",
+        orgNumber: "910000012",
+        subject: "id-skyporten-test-910000012/certificate 5e3c0d1a-0000-4000-8000-00000000bbbb",
+        message:
+          'identity id-skyporten-test-910000012 has a certificate (5e3c0d1a-0000-4000-8000-00000000bbbb, "CN=x"): whoever holds it can act as organization 910000012 (active in the manifest) without Skyporten; partners log in only with the federated credential: remove it and find out who added it',
+      },
+      {
+        severity: "critical",
+        kind: "unexpected",
+        cloud: "azure",
+        orgNumber: "910000012",
+        subject: "id-skyporten-test-910000012/client secret 5e3c0d1a-0000-4000-8000-00000000aaaa",
+        message:
+          'identity id-skyporten-test-910000012 has a client secret (5e3c0d1a-0000-4000-8000-00000000aaaa, "backup"): whoever holds it can act as organization 910000012 (active in the manifest) without Skyporten; partners log in only with the federated credential: remove it and find out who added it',
+      },
     ]);
   });
 });
