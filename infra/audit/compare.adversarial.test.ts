@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ROLE_DEFINITION_IDS, STORAGE_BLOB_DATA_OWNER_ROLE_ID } from "../azure/model";
 import { compareAccess } from "./compare";
@@ -10,6 +11,7 @@ import {
   FOREIGN,
   groupOf,
   identityOf,
+  PLANTS,
   roleOf,
   testStackExpectation,
 } from "./plantTable";
@@ -473,5 +475,52 @@ describe("audit attacks: malformed observed documents", () => {
   it("the observed document must be a document, not the same lists in another shape", () => {
     const o: AccessState = { stack: "test" };
     expect(compareAccess(testExpectation(), o)).toEqual([]);
+  });
+});
+
+describe("audit attacks: the case of object ids never shows", () => {
+  it("any mix of upper- and lower-case object ids (members, principals, ACL entries, owners) gives the same findings (every plant at once)", () => {
+    const e = testExpectation();
+    const planted = deployed(e);
+    const skip = new Set([
+      "identity missing",
+      "group missing",
+      "granted path missing",
+      "role missing",
+      "inline policy missing",
+      "provider missing",
+      "group member missing",
+      "federated credential missing",
+      "ACL entry missing",
+    ]);
+    for (const [name, plant] of Object.entries(PLANTS)) if (!skip.has(name)) plant(planted, e);
+    const reference = compareAccess(e, planted);
+    expect(reference.filter((f) => f.severity === "critical").length).toBeGreaterThan(15);
+    fc.assert(
+      fc.property(fc.infiniteStream(fc.boolean()), (stream) => {
+        const it = stream[Symbol.iterator]();
+        const flip = (id: string) => ((it.next().value as boolean) ? id.toUpperCase() : id);
+        const entry = (t: string) =>
+          t.replace(
+            /^((?:default:)?(?:user|group|mask|other):)([^:]*)(:.{3})$/,
+            (_m, a: string, id: string, p: string) => `${a}${flip(id)}${p}`,
+          );
+        const d = structuredClone(planted);
+        const az = d.azure!;
+        for (const i of az.identities) i.principalId = flip(i.principalId);
+        for (const g of az.groups) {
+          g.objectId = flip(g.objectId);
+          g.memberIds = g.memberIds.map(flip);
+        }
+        for (const a of az.roleAssignments) a.principalId = flip(a.principalId);
+        for (const acl of az.acls) {
+          acl.access = acl.access.map(entry);
+          acl.default = acl.default.map(entry);
+          if (acl.owner !== undefined) acl.owner = flip(acl.owner);
+        }
+        expect(compareAccess(e, d)).toEqual(reference);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
