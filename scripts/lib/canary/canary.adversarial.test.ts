@@ -2,9 +2,12 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../../infra/manifest/schema";
+import { settingsFixture } from "../../../infra/settings/testFixture";
 import { Secrets } from "./report";
 import { requestSkyportenToken } from "./skyporten";
 import { runStep, StepError, type StepContext } from "./steps";
+import { canaryTarget } from "./target";
 
 /**
  * A hostile reviewer's attacks on the canary: a cloud's error that echoes the signed grant or a token (whole or
@@ -128,5 +131,44 @@ describe("canary attacks: retries are bounded for the whole run", () => {
     expect(r.error).toBe(
       "HTTP 503 ServerBusy (still failing after 2 attempts over 1.2 s, the run's retry time is used up: HTTP 503: service unavailable)",
     );
+  });
+});
+
+describe("canary attacks: deployed outputs that do not match the canary", () => {
+  const manifest = {
+    containers: [{ name: "outbound", adopt: false }],
+    buckets: [],
+    partners: [
+      {
+        orgNumber: "991825827",
+        name: "Platform",
+        status: "active",
+        azure: [{ container: "outbound", path: "canary", access: "read-write" }],
+        aws: [],
+      },
+    ],
+  } as unknown as Manifest;
+  const canary = { orgNumber: "991825827", clientId: "c", keyId: "k" };
+  const input = {
+    stack: "test",
+    settings: settingsFixture({ aws: { ...settingsFixture().aws, enabled: false } }),
+    canary,
+    manifest,
+    manifestFile: "m.yaml",
+  };
+
+  it.each([
+    [
+      "outputs of other organizations only",
+      { "910000012": { azure: { clientId: "x", tenantId: "11111111-2222-4333-8444-555555555555" } } },
+    ],
+    ["no outputs at all (an empty stack)", {}],
+  ])("%s: not configured, naming the organization and what to do", (_name, outputs) => {
+    expect(canaryTarget({ ...input, outputs })).toEqual({
+      ok: false,
+      problems: [
+        "the stack outputs have no Azure identity for the canary organization 991825827: deploy first (pulumi up), then export the outputs again",
+      ],
+    });
   });
 });
