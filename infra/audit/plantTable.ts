@@ -239,3 +239,21 @@ export function testStackExpectation(): Expectation {
   };
   return e;
 }
+
+/** Plants that remove an object another plant edits: left out when every plant is applied at once. */
+const REMOVERS = new Set([
+  "identity missing",
+  "group missing",
+  "granted path missing",
+  "role missing",
+  "inline policy missing",
+  "provider missing",
+  "group member missing",
+  "federated credential missing",
+  "ACL entry missing",
+]);
+
+/** Every plant that can be combined with the others, applied to `observed`. */
+export function plantEverything(observed: AccessState, e: Expectation): void {
+  for (const [name, plant] of Object.entries(PLANTS)) if (!REMOVERS.has(name)) plant(observed, e);
+}
