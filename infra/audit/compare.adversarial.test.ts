@@ -362,6 +362,40 @@ describe("audit attacks: IAM trust and permission policies", () => {
   });
 });
 
+describe("audit attacks: S3 bucket policies", () => {
+  const e = testExpectation();
+  const BUCKET = "arn:aws:s3:::banenor-payload-test";
+
+  it("the deployed TLS-only policy is clean; a statement granting a partner's role the whole bucket is critical", () => {
+    const o = deployed(e);
+    expect(compareAccess(e, o)).toEqual([]);
+    (o.aws!.bucketPolicies![0]!.policy!.Statement as unknown[]).push({
+      Effect: "Allow",
+      Principal: { AWS: roleOf(o, "skyporten-test-921345674").arn },
+      Action: "s3:GetObject",
+      Resource: `${BUCKET}/*`,
+    });
+    expect(critical(compareAccess(e, o))).toEqual([["critical", "changed", "aws", null, BUCKET]]);
+  });
+
+  it("a policy replaced by a public read (Statement as one object): critical; a policy removed: warning", () => {
+    const o = deployed(e);
+    o.aws!.bucketPolicies![0]!.policy = {
+      Version: "2012-10-17",
+      Statement: { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${BUCKET}/*` },
+    };
+    expect(critical(compareAccess(e, o))).toEqual([["critical", "changed", "aws", null, BUCKET]]);
+    o.aws!.bucketPolicies![0]!.policy = null;
+    expect(summary(compareAccess(e, o))).toEqual([["warning", "missing", "aws", null, BUCKET]]);
+  });
+
+  it("a document without bucketPolicies (not read) judges none", () => {
+    const o = deployed(e);
+    delete o.aws!.bucketPolicies;
+    expect(compareAccess(e, o)).toEqual([]);
+  });
+});
+
 describe("audit attacks: policy names that are JavaScript property names", () => {
   const e = testExpectation();
   const ROLE = "skyporten-test-921345674";

@@ -40,6 +40,7 @@ export function compareAccess(
     ...compareAws(expected, observed, ctx, {
       providers: read("aws.oidcProviders"),
       roles: read("aws.roles"),
+      bucketPolicies: read("aws.bucketPolicies"),
     }),
   );
   findings.push(...compareScopeAccess(expectation, observed));

@@ -169,10 +169,11 @@ export function compareAws(
   expected: AccessState,
   observed: AccessState,
   ctx: AuditContext,
-  judge: { providers: boolean; roles: boolean } = { providers: true, roles: true },
+  judge: { providers: boolean; roles: boolean; bucketPolicies?: boolean } = { providers: true, roles: true },
 ): Finding[] {
   if (observed.aws === undefined) return [];
   const findings: Finding[] = [];
+  if (judge.bucketPolicies !== false) findings.push(...compareBucketPolicies(expected, observed));
   const host = issuerHost(ctx.issuer);
   const hostOf = (url: string) => url.replace(/^https:\/\//, "").replace(/\/+$/, "");
 
@@ -280,6 +281,59 @@ export function compareAws(
         message: `role ${w.name} does not exist: the partner cannot reach its S3 prefixes; run pulumi up`,
       }),
     );
+  }
+  return findings;
+}
+
+/**
+ * Bucket policies of the manifest's buckets: the stack writes only the TLS-only Deny, so any other Allow statement
+ * is access the manifest does not declare (a partner's role on the whole bucket, anyone). Judged when read.
+ */
+export function compareBucketPolicies(expected: AccessState, observed: AccessState): Finding[] {
+  const have = observed.aws?.bucketPolicies;
+  if (have === undefined) return [];
+  const findings: Finding[] = [];
+  const statements = (doc: unknown) =>
+    (canonicalPolicy(doc) as { Statement: Json[] }).Statement.map((s) => JSON.stringify(s));
+  for (const w of expected.aws?.bucketPolicies ?? []) {
+    const subject = `arn:aws:s3:::${w.name}`;
+    for (const b of have.filter((x) => x.name === w.name)) {
+      if (b.policy === null) {
+        findings.push(
+          aws({
+            severity: "warning",
+            kind: "missing",
+            orgNumber: null,
+            subject,
+            message: `bucket ${w.name} has no bucket policy: requests without TLS are not refused; run pulumi up`,
+          }),
+        );
+        continue;
+      }
+      const want = statements(w.policy);
+      const added = statements(b.policy).filter((s) => !want.includes(s));
+      const allows = added.filter((s) => (JSON.parse(s) as { Effect?: unknown }).Effect !== "Deny");
+      if (allows.length > 0)
+        findings.push(
+          aws({
+            severity: "critical",
+            kind: "changed",
+            orgNumber: null,
+            subject,
+            message: `the bucket policy of ${w.name} grants what the manifest does not (partners get access only through their roles' prefix policies): ${allows.join("; ")}; run pulumi up (it writes the whole policy) and find out who changed it`,
+          }),
+        );
+      else if (added.length > 0 || want.some((s) => !statements(b.policy).includes(s)))
+        findings.push(
+          aws({
+            severity: "warning",
+            kind: "changed",
+            orgNumber: null,
+            subject,
+            message: `the bucket policy of ${w.name} differs from the stack's without granting more: run pulumi up`,
+          }),
+        );
+    }
   }
   return findings;
 }

@@ -112,6 +112,12 @@ export const RoleSchema = z.looseObject({
   attachedPolicyArns: list(text("attachedPolicyArns[]"), "attachedPolicyArns"),
 });
 
+/** A bucket's policy as S3 holds it (null: the bucket has none). Only the manifest's buckets are read. */
+export const BucketPolicySchema = z.looseObject({
+  name: text("name"),
+  policy: policyDocument.nullable(),
+});
+
 export const ConsumerSchema = z.looseObject({ orgno: text("orgno"), state: text("state") });
 
 export const AccessStateSchema = z.looseObject({
@@ -128,6 +134,8 @@ export const AccessStateSchema = z.looseObject({
     .looseObject({
       oidcProviders: list(OidcProviderSchema, "oidcProviders"),
       roles: list(RoleSchema, "roles"),
+      /** Absent when not read (documents written before bucket policies were audited). */
+      bucketPolicies: list(BucketPolicySchema, "bucketPolicies").optional(),
     })
     .optional(),
   maskinporten: z
@@ -143,6 +151,7 @@ export type ObservedRoleAssignment = z.output<typeof RoleAssignmentSchema>;
 export type ObservedAcl = z.output<typeof AclSchema>;
 export type ObservedOidcProvider = z.output<typeof OidcProviderSchema>;
 export type ObservedRole = z.output<typeof RoleSchema>;
+export type ObservedBucketPolicy = z.output<typeof BucketPolicySchema>;
 export type ObservedConsumer = z.output<typeof ConsumerSchema>;
 /** The whole document: what the clouds hold, or (from expectedState) what the manifest says they should hold. */
 export type AccessState = z.output<typeof AccessStateSchema>;
