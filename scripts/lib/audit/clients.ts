@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import { S3Client } from "@aws-sdk/client-s3";
 import { IAMClient } from "@aws-sdk/client-iam";
 import {
   AuthenticationHandler,
@@ -148,6 +149,18 @@ export function iamClient(c: AwsConnection): IAMClient {
     region: c.region,
     maxAttempts: retry.maxRetries + 1,
     ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
+    ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
+  });
+}
+
+/** S3 client for bucket policies (path-style against a loopback double, so the bucket is not a host name). */
+export function s3Client(c: AwsConnection): S3Client {
+  if (c.endpoint !== undefined) isLoopbackHttp(c.endpoint);
+  const retry = c.retry ?? DEFAULT_RETRY;
+  return new S3Client({
+    region: c.region,
+    maxAttempts: retry.maxRetries + 1,
+    ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint, forcePathStyle: true }),
     ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
   });
 }

@@ -98,3 +98,36 @@ describe("collectLive: app-registration identities with a secret or a certificat
     ]);
   });
 });
+
+describe("collectLive: bucket policies of the manifest's buckets", () => {
+  it("a statement added in the console for a partner's role on the whole bucket is read and critical; a bucket without a policy a warning", async () => {
+    const state = deployed(expectation);
+    const role = state.aws!.roles.find((r) => r.name === "skyporten-test-921345674")!.arn;
+    (state.aws!.bucketPolicies![0]!.policy!.Statement as unknown[]).push({
+      Sid: "console",
+      Effect: "Allow",
+      Principal: { AWS: role },
+      Action: ["s3:GetObject", "s3:ListBucket"],
+      Resource: ["arn:aws:s3:::banenor-payload-test", "arn:aws:s3:::banenor-payload-test/*"],
+    });
+    doubles = await startDoubles(settings, state);
+    const { observed, unreadable } = await collectLive(
+      "test",
+      settings,
+      manifest,
+      sourcesFor(doubles, settings),
+    );
+    expect(unreadable).toEqual([]);
+    expect(doubles.s3.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "GET /banenor-payload-test/?policy=",
+    ]);
+    expect(compareAccess(expectation, observed).map((f) => [f.severity, f.kind, f.cloud, f.subject])).toEqual(
+      [["critical", "changed", "aws", "arn:aws:s3:::banenor-payload-test"]],
+    );
+    doubles.s3.buckets[0]!.policy = null;
+    const again = await collectLive("test", settings, manifest, sourcesFor(doubles, settings));
+    expect(compareAccess(expectation, again.observed).map((f) => [f.severity, f.kind, f.subject])).toEqual([
+      ["warning", "missing", "arn:aws:s3:::banenor-payload-test"],
+    ]);
+  });
+});

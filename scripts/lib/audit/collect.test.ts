@@ -352,6 +352,7 @@ describe("scope access list from Digdir (the stack's client code against the fak
       "azure.acls",
       "aws.oidcProviders",
       "aws.roles",
+      "aws.bucketPolicies",
     ]);
     const e = sampleExpectation("test");
     expect(

@@ -20,6 +20,7 @@ export const NEEDED_PERMISSION: Record<string, string> = {
     "iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider (AWS managed policy SecurityAudit)",
   "aws.roles":
     "iam:ListRoles, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies (AWS managed policy SecurityAudit)",
+  "aws.bucketPolicies": "s3:GetBucketPolicy on the manifest's buckets (AWS managed policy SecurityAudit)",
   "maskinporten.consumers":
     "a Maskinporten token of the platform's admin client with scope idporten:scopes.write (the same client the stack manages scope access with)",
 };
