@@ -131,3 +131,27 @@ describe("collectLive: bucket policies of the manifest's buckets", () => {
     ]);
   });
 });
+
+describe("collectLive: a throttled ARM that asks to come back in an hour", () => {
+  it("is not waited for: that source is reported unreadable at once (exit 2), the others are read", async () => {
+    doubles = await startDoubles(settings, deployed(expectation));
+    doubles.arm.inject({
+      when: /GET .*roleAssignments/,
+      status: 429,
+      headers: { "retry-after": "3600", "content-type": "application/json" },
+      body: JSON.stringify({ error: { code: "TooManyRequests", message: "throttled" } }),
+    });
+    const started = Date.now();
+    const { observed, unreadable } = await collectLive(
+      "test",
+      settings,
+      manifest,
+      sourcesFor(doubles, settings),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(unreadable).toEqual([
+      { source: "azure.roleAssignments", reason: "could not be read: HTTP 429 TooManyRequests throttled" },
+    ]);
+    expect(observed.azure!.identities.length).toBeGreaterThan(0);
+  }, 20_000);
+});
