@@ -17,6 +17,9 @@ const { settings, manifest } = sampleStack("test");
 const expectation = sampleExpectation("test");
 let doubles: Doubles | undefined;
 
+/** Everything the doubles hold, collected as the audit does. */
+const live = (s: Settings = settings) => collectLive("test", s, manifest, sourcesFor(doubles!, s));
+
 afterEach(async () => {
   await stopDoubles(doubles);
   doubles = undefined;
@@ -35,12 +38,7 @@ describe("collectLive: role assignments below the account on containers the mani
       { scope: archive, roleDefinitionId: role, principalId: FOREIGN },
     );
     doubles = await startDoubles(settings, state);
-    const { observed, unreadable } = await collectLive(
-      "test",
-      settings,
-      manifest,
-      sourcesFor(doubles, settings),
-    );
+    const { observed, unreadable } = await live();
     expect(unreadable).toEqual([]);
     expect(
       compareAccess(expectation, observed).map((f) => [f.severity, f.kind, f.orgNumber, f.subject]),
@@ -69,12 +67,7 @@ describe("collectLive: app-registration identities with a secret or a certificat
     nordlys.servicePrincipalKeyCredentials = [
       { keyId: "5e3c0d1a-0000-4000-8000-00000000bbbb", displayName: "CN=x" },
     ];
-    const { observed, unreadable } = await collectLive(
-      "test",
-      appSettings,
-      manifest,
-      sourcesFor(doubles, appSettings),
-    );
+    const { observed, unreadable } = await live(appSettings);
     expect(unreadable).toEqual([]);
     expect(compareAccess(expectation, observed)).toEqual([
       {
@@ -111,12 +104,7 @@ describe("collectLive: bucket policies of the manifest's buckets", () => {
       Resource: ["arn:aws:s3:::banenor-payload-test", "arn:aws:s3:::banenor-payload-test/*"],
     });
     doubles = await startDoubles(settings, state);
-    const { observed, unreadable } = await collectLive(
-      "test",
-      settings,
-      manifest,
-      sourcesFor(doubles, settings),
-    );
+    const { observed, unreadable } = await live();
     expect(unreadable).toEqual([]);
     expect(doubles.s3.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       "GET /banenor-payload-test/?policy=",
@@ -125,7 +113,7 @@ describe("collectLive: bucket policies of the manifest's buckets", () => {
       [["critical", "changed", "aws", "arn:aws:s3:::banenor-payload-test"]],
     );
     doubles.s3.buckets[0]!.policy = null;
-    const again = await collectLive("test", settings, manifest, sourcesFor(doubles, settings));
+    const again = await live();
     expect(compareAccess(expectation, again.observed).map((f) => [f.severity, f.kind, f.subject])).toEqual([
       ["warning", "missing", "arn:aws:s3:::banenor-payload-test"],
     ]);
@@ -142,12 +130,7 @@ describe("collectLive: a throttled ARM that asks to come back in an hour", () =>
       body: JSON.stringify({ error: { code: "TooManyRequests", message: "throttled" } }),
     });
     const started = Date.now();
-    const { observed, unreadable } = await collectLive(
-      "test",
-      settings,
-      manifest,
-      sourcesFor(doubles, settings),
-    );
+    const { observed, unreadable } = await live();
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(unreadable).toEqual([
       { source: "azure.roleAssignments", reason: "could not be read: HTTP 429 TooManyRequests throttled" },
