@@ -56,7 +56,17 @@ export async function audit(argv: string[], deps: AuditDeps = defaultDeps): Prom
     return 0;
   }
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"\n${USAGE}`, 2);
-  return run(values, deps);
+  try {
+    return await run(values, deps);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    // The contract's exit codes are 0, 1 and 2 only: whatever else goes wrong, the audit did not complete, and a
+    // nightly job must read that as "not known to be clean", never as a crash code or a stack trace.
+    throw new CliError(
+      `the audit could not complete: ${e instanceof Error ? e.message.split("\n")[0] : String(e)} (an input the audit does not understand, or a bug: please report it with the input)`,
+      2,
+    );
+  }
 }
 
 const OPTIONS = {
@@ -121,7 +131,11 @@ async function run(values: Values, deps: AuditDeps): Promise<number> {
 
   if (values["write-expected"] !== undefined) {
     const ids = await deps.planIds(stack, manifestFile, configFile, settings);
-    writeFile(values["write-expected"], `${JSON.stringify(expectationOf(ids).state, null, 2)}\n`);
+    writeFile(
+      "--write-expected",
+      values["write-expected"],
+      `${JSON.stringify(expectationOf(ids).state, null, 2)}\n`,
+    );
     process.stdout.write(
       `wrote ${values["write-expected"]} (expected access of stack "${stack}", plan placeholder ids)\n`,
     );
@@ -138,13 +152,17 @@ async function run(values: Values, deps: AuditDeps): Promise<number> {
         `${values.observed}: stack is "${observed.stack}", but --stack is "${stack}"; pass the stack the document was read from`,
         2,
       );
+    // A cloud the stack uses but the document lacks was not read: the audit is incomplete (exit 2), never clean.
     for (const [cloud, used] of [
       ["azure", true],
       ["aws", settings.aws.enabled],
       ["maskinporten", settings.maskinporten.manageScopeAccess],
     ] as const) {
       if (used && observed[cloud] === undefined)
-        process.stderr.write(`note: ${values.observed} has no "${cloud}" key: ${cloud} is not judged\n`);
+        unread.push({
+          source: cloud,
+          reason: `${values.observed} has no "${cloud}" key: the stack uses ${cloud}, so it was not judged`,
+        });
     }
   } else {
     const collected = await collectLive(stack, settings, manifest, await deps.liveSources(settings));
@@ -164,8 +182,8 @@ async function run(values: Values, deps: AuditDeps): Promise<number> {
     unreadable: unread,
   };
   process.stdout.write(reportText(report));
-  if (values.json !== undefined) writeFile(values.json, reportJson(report));
-  if (values.markdown !== undefined) writeFile(values.markdown, reportMarkdown(report));
+  if (values.json !== undefined) writeFile("--json", values.json, reportJson(report));
+  if (values.markdown !== undefined) writeFile("--markdown", values.markdown, reportMarkdown(report));
   return exitCode(report);
 }
 
@@ -193,9 +211,14 @@ function readObserved(file: string): AccessState {
   }
 }
 
-function writeFile(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, text);
+function writeFile(option: string, file: string, text: string): void {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    throw new CliError(`cannot write ${option} ${file}: ${code}; pass a writable file path`, 2);
+  }
 }
 
 const defaultDeps: AuditDeps = {

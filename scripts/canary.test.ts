@@ -359,6 +359,21 @@ describe("npm run canary: each step failing names the step, the cloud's error an
     expect(JSON.stringify(report)).not.toContain("bm90LWEta2V5LXdoYXRzb2V2ZXI");
   });
 
+  it("a wrong key id: Skyporten's invalid_client, the fix names the kid and the client, exit 1", async () => {
+    const stack = stackFile("Pulumi.wrongkid.yaml", true, { "skyporten-onboarding:canary": { orgNumber: "991825827", clientId: CLIENT_ID, keyId: "rotated-away" } });
+    const json = path.join(dir, "wrong-kid.json");
+    const code = await canary(["--stack", "test", "--config-file", stack, "--manifest", manifestFile, "--outputs", outputsFile, "--json", json], io());
+    const report = JSON.parse(fs.readFileSync(json, "utf8")) as CanaryReport;
+    everything.push(JSON.stringify(report));
+    expect(code).toBe(1);
+    expect(report.failedSteps).toEqual(["skyporten.token"]);
+    expect(step(report, "skyporten.token")).toMatchObject({
+      error: "Skyporten token endpoint: HTTP 400 invalid_client: Unknown kid rotated-away",
+      fix: `check canary.clientId and canary.keyId: the key with kid "rotated-away" must be registered on Maskinporten client ${CLIENT_ID}, and the private key must be its pair`,
+    });
+    expect(notRunAfter(report, ["azure.token", "aws.assume-role"])).toBe(true);
+  });
+
   it("a PKCS#1 key (openssl genrsa) is accepted as well", async () => {
     const pkcs1 = createPrivateKey(privateKeyPem).export({ type: "pkcs1", format: "pem" }).toString();
     everything.push(`pkcs1 key used: ${pkcs1.length} characters`);
@@ -449,6 +464,14 @@ describe("npm run canary: not configured (exit 2)", () => {
       canary(["--stack", "test", "--config-file", gatewayStack, "--manifest", manifestFile], io()),
       /^cannot read the stack outputs from pulumi stack output --stack test --json \(pulumi is not used in these tests\); pass --outputs FILE/,
     );
+  });
+
+  it("a --json path that cannot be written: exit 2 with the reason after the report is printed, no stack trace", async () => {
+    await expectExit2(
+      canary([...base(gatewayStack), "--json", dir], io()),
+      /^cannot write --json .*: EISDIR; the report above is the run's result/,
+    );
+    expect(stdout.join("")).toMatch(/Result: all \d+ steps proven/);
   });
 
   it("--help documents the settings", async () => {

@@ -44,7 +44,7 @@ does with the platform's own canary organization:
   aws.put/get/list/delete        an object under the canary's prefix (delete is refused: partners' policies
                     grant no s3:DeleteObject)
   aws.outside-*     reading under a sibling prefix and another bucket must be refused with AccessDenied
-Only documented transient failures are retried, with backoff, for at most 3 minutes per step: AADSTS70021 and
+Only documented transient failures are retried, with backoff, for at most 3 minutes per step and 10 per run: AADSTS70021 and
 AADSTS700213 (a new federated credential replicating), HTTP 429 and 503.
 
 Settings (Pulumi.<stack>.yaml; optional: without them the command exits 2):
@@ -189,8 +189,14 @@ export async function canary(argv: string[], io: CanaryIo = {}): Promise<number>
   });
   process.stdout.write(`${formatReport(report)}\n`);
   if (values.json !== undefined) {
-    fs.mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
-    fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
+      fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    } catch (e) {
+      // A usage problem, not a failed step: exit 2 with the reason (never a crash code and a stack trace).
+      const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+      throw notConfigured(`cannot write --json ${values.json}: ${code}; the report above is the run's result`);
+    }
   }
   return report.ok ? 0 : 1;
 }

@@ -40,6 +40,7 @@ export function compareAccess(
     ...compareAws(expected, observed, ctx, {
       providers: read("aws.oidcProviders"),
       roles: read("aws.roles"),
+      bucketPolicies: read("aws.bucketPolicies"),
     }),
   );
   findings.push(...compareScopeAccess(expectation, observed));
@@ -68,9 +69,12 @@ export function compareScopeAccess(expectation: Expectation, observed: AccessSta
       },
     ];
   }
-  const approved = new Set(mp.consumers.filter((c) => c.state === "APPROVED").map((c) => c.orgno));
+  // Digdir writes states in upper case; a document written otherwise must not hide an APPROVED entry.
+  const stateOf = (c: { state: string }) => c.state.trim().toUpperCase();
+  const approved = new Set(mp.consumers.filter((c) => stateOf(c) === "APPROVED").map((c) => c.orgno.trim()));
   const states = new Map<string, string[]>();
-  for (const c of mp.consumers) states.set(c.orgno, [...(states.get(c.orgno) ?? []), c.state]);
+  for (const c of mp.consumers)
+    states.set(c.orgno.trim(), [...(states.get(c.orgno.trim()) ?? []), stateOf(c)]);
   for (const org of approved) {
     if (ctx.approvedOrgs.includes(org)) continue;
     const status = ctx.partners[org];

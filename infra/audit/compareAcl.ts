@@ -45,6 +45,8 @@ function maskOf(entries: readonly AclEntry[], scope: "access" | "default"): numb
 
 function namedEntries(acl: ObservedAcl, side: AzureSide): Map<string, Named> {
   const entries = entriesOf(acl);
+  // Once per path, not per entry: an observed document may hold thousands of entries on one path.
+  const masks = { access: maskOf(entries, "access"), default: maskOf(entries, "default") };
   const out = new Map<string, Named>();
   for (const e of entries) {
     if ((e.type !== "user" && e.type !== "group") || e.id === "") continue;
@@ -53,7 +55,7 @@ function namedEntries(acl: ObservedAcl, side: AzureSide): Map<string, Named> {
       scope: e.scope,
       type: e.type,
       principal,
-      bits: bitsOf(e.perms) & maskOf(entries, e.scope),
+      bits: bitsOf(e.perms) & masks[e.scope],
     };
     const key = `${e.scope}|${e.type}|${principalKey(principal)}`;
     // Two ids resolving to one principal (should not happen): keep the wider, so nothing is hidden.

@@ -68,16 +68,33 @@ const asList = (v: unknown): string[] =>
 /** Does an ARN name an IAM OIDC provider for this host? */
 const isSkyportenProvider = (arn: string, host: string) => arn.endsWith(`:oidc-provider/${host}`);
 
-/** Does the role's trust policy let the stack's Skyporten provider (any provider for the issuer's host) in? */
+/** Does an Action list cover sts:AssumeRoleWithWebIdentity (exactly, or by a wildcard)? */
+const coversWebIdentity = (action: unknown) =>
+  asList(action).some((a) =>
+    new RegExp(
+      `^${a
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "i",
+    ).test("sts:AssumeRoleWithWebIdentity"),
+  );
+
+/**
+ * Does the role's trust policy let the stack's Skyporten provider (any provider for the issuer's host) in? Also
+ * true for a statement that admits web identities from any principal (`Principal: "*"`, `Federated: "*"`): such
+ * a role is a way in for a Skyporten token too.
+ */
 export function trustsSkyporten(role: Pick<ObservedRole, "trustPolicy">, issuer: string): boolean {
   const host = issuerHost(issuer);
-  return statementsOf(role.trustPolicy).some(
-    (st) =>
-      st.Effect === "Allow" &&
-      asList((st.Principal as { Federated?: unknown } | undefined)?.Federated).some((a) =>
-        isSkyportenProvider(a, host),
-      ),
-  );
+  return statementsOf(role.trustPolicy).some((st) => {
+    if (st.Effect !== "Allow") return false;
+    const principal = st.Principal;
+    const federated = asList((principal as { Federated?: unknown } | null | undefined)?.Federated);
+    if (federated.some((a) => isSkyportenProvider(a, host))) return true;
+    const anyone = principal === "*" || federated.includes("*");
+    return anyone && coversWebIdentity(st.Action);
+  });
 }
 
 /** Condition values on a key, under StringEquals / StringLike and their set and IfExists forms. */
@@ -122,6 +139,11 @@ export function trustExcess(
       excess.push('Principal "*" (anyone)');
       continue;
     }
+    if (typeof principal !== "object" || principal === null || Array.isArray(principal)) {
+      // IAM would refuse such a document; an observed file may still hold one. Not understood = not trusted.
+      excess.push(`Principal ${JSON.stringify(principal)} (not a principal map the audit understands)`);
+      continue;
+    }
     const p = principal as Record<string, unknown>;
     for (const [kind, values] of Object.entries(p)) {
       for (const arn of asList(values)) {
@@ -147,10 +169,11 @@ export function compareAws(
   expected: AccessState,
   observed: AccessState,
   ctx: AuditContext,
-  judge: { providers: boolean; roles: boolean } = { providers: true, roles: true },
+  judge: { providers: boolean; roles: boolean; bucketPolicies?: boolean } = { providers: true, roles: true },
 ): Finding[] {
   if (observed.aws === undefined) return [];
   const findings: Finding[] = [];
+  if (judge.bucketPolicies !== false) findings.push(...compareBucketPolicies(expected, observed));
   const host = issuerHost(ctx.issuer);
   const hostOf = (url: string) => url.replace(/^https:\/\//, "").replace(/\/+$/, "");
 
@@ -262,6 +285,59 @@ export function compareAws(
   return findings;
 }
 
+/**
+ * Bucket policies of the manifest's buckets: the stack writes only the TLS-only Deny, so any other Allow statement
+ * is access the manifest does not declare (a partner's role on the whole bucket, anyone). Judged when read.
+ */
+export function compareBucketPolicies(expected: AccessState, observed: AccessState): Finding[] {
+  const have = observed.aws?.bucketPolicies;
+  if (have === undefined) return [];
+  const findings: Finding[] = [];
+  const statements = (doc: unknown) =>
+    (canonicalPolicy(doc) as { Statement: Json[] }).Statement.map((s) => JSON.stringify(s));
+  for (const w of expected.aws?.bucketPolicies ?? []) {
+    const subject = `arn:aws:s3:::${w.name}`;
+    for (const b of have.filter((x) => x.name === w.name)) {
+      if (b.policy === null) {
+        findings.push(
+          aws({
+            severity: "warning",
+            kind: "missing",
+            orgNumber: null,
+            subject,
+            message: `bucket ${w.name} has no bucket policy: requests without TLS are not refused; run pulumi up`,
+          }),
+        );
+        continue;
+      }
+      const want = statements(w.policy);
+      const added = statements(b.policy).filter((s) => !want.includes(s));
+      const allows = added.filter((s) => (JSON.parse(s) as { Effect?: unknown }).Effect !== "Deny");
+      if (allows.length > 0)
+        findings.push(
+          aws({
+            severity: "critical",
+            kind: "changed",
+            orgNumber: null,
+            subject,
+            message: `the bucket policy of ${w.name} grants what the manifest does not (partners get access only through their roles' prefix policies): ${allows.join("; ")}; run pulumi up (it writes the whole policy) and find out who changed it`,
+          }),
+        );
+      else if (added.length > 0 || want.some((s) => !statements(b.policy).includes(s)))
+        findings.push(
+          aws({
+            severity: "warning",
+            kind: "changed",
+            orgNumber: null,
+            subject,
+            message: `the bucket policy of ${w.name} differs from the stack's without granting more: run pulumi up`,
+          }),
+        );
+    }
+  }
+  return findings;
+}
+
 function compareRole(w: ObservedRole, role: ObservedRole, ctx: AuditContext, org: string | null): Finding[] {
   const findings: Finding[] = [];
   const subject = role.arn;
@@ -285,7 +361,7 @@ function compareRole(w: ObservedRole, role: ObservedRole, ctx: AuditContext, org
     );
   }
   for (const [name, doc] of Object.entries(role.inlinePolicies)) {
-    const e = w.inlinePolicies[name];
+    const e = Object.hasOwn(w.inlinePolicies, name) ? w.inlinePolicies[name] : undefined;
     if (e === undefined) {
       findings.push(
         aws({
@@ -324,7 +400,7 @@ function compareRole(w: ObservedRole, role: ObservedRole, ctx: AuditContext, org
       );
   }
   for (const name of Object.keys(w.inlinePolicies)) {
-    if (role.inlinePolicies[name] !== undefined) continue;
+    if (Object.hasOwn(role.inlinePolicies, name)) continue;
     findings.push(
       aws({
         severity: "warning",

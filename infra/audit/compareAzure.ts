@@ -112,6 +112,41 @@ export function compareIdentities(
     }
   }
 
+  // Client secrets and certificates: the stack creates none, so each one is a way in that bypasses Skyporten.
+  for (const [name, found] of have) {
+    const org = orgInName(name, prefix) ?? null;
+    const trustsIssuer = found.some((i) => i.federatedCredentials.some((c) => c.issuer === ctx.issuer));
+    if (org === null && !want.has(name) && !trustsIssuer) continue;
+    for (const s of found.flatMap((i) => i.secretCredentials ?? [])) {
+      findings.push(
+        azure({
+          severity: "critical",
+          kind: "unexpected",
+          orgNumber: org,
+          subject: `${name}/${s.kind} ${s.keyId}`,
+          message: `identity ${name} has a ${s.kind} (${s.keyId}${s.displayName === undefined ? "" : `, "${s.displayName}"`}): whoever holds it can act as ${statusText(ctx, org)} without Skyporten; partners log in only with the federated credential: remove it and find out who added it`,
+        }),
+      );
+    }
+  }
+
+  // Display names are not unique in Entra ID (anyone allowed to register applications can take a partner's): a
+  // second principal under a partner identity's name would pass for the partner wherever ids are matched by name.
+  for (const [name, found] of have) {
+    const ids = [...new Set(found.map((i) => i.principalId.toLowerCase()))].sort();
+    if (ids.length < 2) continue;
+    const org = orgInName(name, prefix) ?? null;
+    findings.push(
+      azure({
+        severity: "critical",
+        kind: "unexpected",
+        orgNumber: org,
+        subject: name,
+        message: `${ids.length} identities are named ${name} (principal ids ${ids.join(", ")}): only one is the stack's, and the audit cannot tell the other's grants from the partner's; delete the one the stack did not create (compare with pulumi stack output) and find out who created it`,
+      }),
+    );
+  }
+
   for (const [name, found] of have) {
     if (want.has(name)) continue;
     const org = orgInName(name, prefix) ?? null;
@@ -150,11 +185,27 @@ export function compareGroups(expected: AzureSide, observed: AzureSide, ctx: Aud
   const findings: Finding[] = [];
   const want = new Map((expected.state.azure?.groups ?? []).map((g) => [g.name, g]));
   const have = new Map<string, Set<string>>();
+  const objectIds = new Map<string, Set<string>>();
   const prefix = `sg-skyporten-${ctx.environment}-`;
   for (const g of observed.state.azure?.groups ?? []) {
     const members = have.get(g.name) ?? new Set<string>();
     for (const m of g.memberIds) members.add(m.toLowerCase());
     have.set(g.name, members);
+    objectIds.set(g.name, (objectIds.get(g.name) ?? new Set<string>()).add(g.objectId.toLowerCase()));
+  }
+  // Display names are not unique: a second group under a platform group's name passes for it. Its members are
+  // judged with the platform group's (they are merged above), so it is a warning, not hidden access.
+  for (const [name, ids] of objectIds) {
+    if (ids.size < 2 || !name.startsWith(prefix)) continue;
+    findings.push(
+      azure({
+        severity: "warning",
+        kind: "unexpected",
+        orgNumber: null,
+        subject: name,
+        message: `${ids.size} groups are named ${name} (object ids ${[...ids].sort().join(", ")}): only one is the stack's; delete the other (its members are judged here as if they were the platform group's)`,
+      }),
+    );
   }
 
   for (const [name, w] of want) {
@@ -248,7 +299,8 @@ const BLOB_DATA_ROLES: Record<string, string> = {
 };
 
 const roleGuid = (roleDefinitionId: string) => roleDefinitionId.split("/").pop()!.toLowerCase();
-const roleName = (guid: string) => BLOB_DATA_ROLES[guid] ?? `role ${guid}`;
+const isBlobDataRole = (guid: string) => Object.hasOwn(BLOB_DATA_ROLES, guid);
+const roleName = (guid: string) => (isBlobDataRole(guid) ? BLOB_DATA_ROLES[guid]! : `role ${guid}`);
 /** Reader < Contributor < Owner; any other role counts as the widest (it may carry data actions or listKeys). */
 const roleRank = (guid: string) =>
   guid === ROLE_DEFINITION_IDS.storageBlobDataReader
@@ -259,10 +311,16 @@ const roleRank = (guid: string) =>
 
 /**
  * Which observed assignments the audit judges: those on the storage account or below it (a container, the blob
- * service), whatever the role; above the account (resource group, subscription) only the blob data roles, which
- * reach every container. ARM scopes are case-insensitive.
+ * service), whatever the role; above the account (resource group, subscription) the blob data roles, which
+ * reach every container, and any role at all held by a partner identity or a platform group (the manifest gives
+ * them nothing there, and a role such as Contributor or Storage Account Contributor can list the account keys,
+ * which open every container). ARM scopes are case-insensitive.
  */
-export function judgedAssignment(a: ObservedRoleAssignment, ctx: AuditContext): boolean {
+export function judgedAssignment(
+  a: ObservedRoleAssignment,
+  ctx: AuditContext,
+  principal?: Principal,
+): boolean {
   const scope = a.scope.toLowerCase().replace(/\/+$/, "");
   const account = ctx.storageAccountScope.toLowerCase();
   if (scope === account || scope.startsWith(`${account}/`)) return true;
@@ -272,7 +330,9 @@ export function judgedAssignment(a: ObservedRoleAssignment, ctx: AuditContext): 
     account.startsWith(`${scope}/`) ||
     scope === "" ||
     scope.startsWith("/providers/microsoft.management/managementgroups/");
-  return above && BLOB_DATA_ROLES[roleGuid(a.roleDefinitionId)] !== undefined;
+  if (!above) return false;
+  if (principal !== undefined && (principal.kind === "partner" || principal.kind === "group")) return true;
+  return isBlobDataRole(roleGuid(a.roleDefinitionId));
 }
 
 export function compareRoleAssignments(
@@ -286,7 +346,7 @@ export function compareRoleAssignments(
   const entries = (side: AzureSide, filter: boolean): Map<string, Entry> => {
     const out = new Map<string, Entry>();
     for (const a of side.state.azure?.roleAssignments ?? []) {
-      if (filter && !judgedAssignment(a, ctx)) continue;
+      if (filter && !judgedAssignment(a, ctx, side.index.resolve(a.principalId))) continue;
       const e = {
         scope: a.scope.toLowerCase().replace(/\/+$/, ""),
         shown: a.scope.replace(/\/+$/, ""),

@@ -7,7 +7,7 @@ import {
   expectedProviderArn,
 } from "../aws/model";
 import { S3_POLICY_NAME } from "../aws/partnerRole";
-import { permissionPolicyDocument, trustPolicyDocument } from "../aws/policies";
+import { bucketTlsPolicyDocument, permissionPolicyDocument, trustPolicyDocument } from "../aws/policies";
 import { ancestorsOf, absolutePath, planAcls, renderAclEntry, type AclPrincipal } from "../azure/acl/plan";
 import {
   containerScope,
@@ -218,7 +218,12 @@ export function expectedState(
         },
       ];
     });
-    state.aws = { oidcProviders, roles };
+    // The stack puts exactly this policy on every manifest bucket, adopted ones too (infra/aws/platform.ts).
+    const bucketPolicies = manifest.buckets.map((b) => ({
+      name: b.name,
+      policy: { ...bucketTlsPolicyDocument(settings.aws.region, b.name) },
+    }));
+    state.aws = { oidcProviders, roles, bucketPolicies };
   }
 
   const approvedOrgs = manifest.partners.filter((p) => p.status === "active").map((p) => p.orgNumber);

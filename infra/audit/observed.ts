@@ -21,11 +21,23 @@ export const FederatedCredentialSchema = z.looseObject({
   audiences: list(text("audiences[]"), "audiences"),
 });
 
+/** A client secret or certificate on an application or its service principal (app-registration identities). */
+export const SecretCredentialSchema = z.looseObject({
+  kind: z.enum(["client secret", "certificate"], { error: 'kind must be "client secret" or "certificate"' }),
+  keyId: text("keyId"),
+  displayName: text("displayName").optional(),
+});
+
 export const IdentitySchema = z.looseObject({
   name: text("name"),
   clientId: text("clientId"),
   principalId: text("principalId"),
   federatedCredentials: list(FederatedCredentialSchema, "federatedCredentials"),
+  /**
+   * Client secrets and certificates (app-registration identities only: a managed identity cannot have any);
+   * absent when not read. The stack never creates one: any is a way in that bypasses Skyporten.
+   */
+  secretCredentials: list(SecretCredentialSchema, "secretCredentials").optional(),
 });
 
 export const GroupSchema = z.looseObject({
@@ -71,15 +83,39 @@ const policyDocument = z.looseObject(
   { error: "a policy document must be a JSON object with Statement" },
 );
 
+type PolicyDocument = z.output<typeof policyDocument>;
+
+/**
+ * Policy documents by name, in an object without a prototype. IAM policy names may be `__proto__` or
+ * `constructor` ([\w+=,.@-]+); on a plain object `__proto__` would vanish (a hidden grant) and `constructor`
+ * would look present on every role.
+ */
+export function policiesByName(entries: Iterable<[string, PolicyDocument]>): Record<string, PolicyDocument> {
+  const out = Object.create(null) as Record<string, PolicyDocument>;
+  for (const [name, doc] of entries) out[name] = doc;
+  return out;
+}
+
+const policyMap = z
+  .preprocess(
+    (v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? new Map(Object.entries(v)) : v),
+    z.map(z.string(), policyDocument, { error: "inlinePolicies must map names to policy documents" }),
+  )
+  .transform((m) => policiesByName(m));
+
 export const RoleSchema = z.looseObject({
   name: text("name"),
   path: text("path"),
   arn: text("arn"),
   trustPolicy: policyDocument,
-  inlinePolicies: z.record(z.string(), policyDocument, {
-    error: "inlinePolicies must map names to policy documents",
-  }),
+  inlinePolicies: policyMap,
   attachedPolicyArns: list(text("attachedPolicyArns[]"), "attachedPolicyArns"),
+});
+
+/** A bucket's policy as S3 holds it (null: the bucket has none). Only the manifest's buckets are read. */
+export const BucketPolicySchema = z.looseObject({
+  name: text("name"),
+  policy: policyDocument.nullable(),
 });
 
 export const ConsumerSchema = z.looseObject({ orgno: text("orgno"), state: text("state") });
@@ -98,6 +134,8 @@ export const AccessStateSchema = z.looseObject({
     .looseObject({
       oidcProviders: list(OidcProviderSchema, "oidcProviders"),
       roles: list(RoleSchema, "roles"),
+      /** Absent when not read (documents written before bucket policies were audited). */
+      bucketPolicies: list(BucketPolicySchema, "bucketPolicies").optional(),
     })
     .optional(),
   maskinporten: z
@@ -106,12 +144,14 @@ export const AccessStateSchema = z.looseObject({
 });
 
 export type FederatedCredential = z.output<typeof FederatedCredentialSchema>;
+export type SecretCredential = z.output<typeof SecretCredentialSchema>;
 export type ObservedIdentity = z.output<typeof IdentitySchema>;
 export type ObservedGroup = z.output<typeof GroupSchema>;
 export type ObservedRoleAssignment = z.output<typeof RoleAssignmentSchema>;
 export type ObservedAcl = z.output<typeof AclSchema>;
 export type ObservedOidcProvider = z.output<typeof OidcProviderSchema>;
 export type ObservedRole = z.output<typeof RoleSchema>;
+export type ObservedBucketPolicy = z.output<typeof BucketPolicySchema>;
 export type ObservedConsumer = z.output<typeof ConsumerSchema>;
 /** The whole document: what the clouds hold, or (from expectedState) what the manifest says they should hold. */
 export type AccessState = z.output<typeof AccessStateSchema>;

@@ -5,6 +5,7 @@ import {
   type GroupLevel,
 } from "../azure/model";
 import type { Expectation } from "./expected";
+import { sampleExpectation } from "./testing";
 import type { AccessState, ObservedAcl, ObservedGroup, ObservedIdentity, ObservedRole } from "./observed";
 
 /**
@@ -225,3 +226,34 @@ export const PLANTS: Record<string, Plant> = {
     );
   },
 };
+
+/**
+ * The test stack's expectation with the deployer as a platform principal and the scope access list judged too
+ * (the sample stacks do not manage it): the world the comparison tests plant changes into.
+ */
+export function testStackExpectation(): Expectation {
+  const e = sampleExpectation("test", [PLATFORM]);
+  e.state.maskinporten = {
+    scope: e.context.scope,
+    consumers: e.context.approvedOrgs.map((orgno) => ({ orgno, state: "APPROVED" })),
+  };
+  return e;
+}
+
+/** Plants that remove an object another plant edits: left out when every plant is applied at once. */
+const REMOVERS = new Set([
+  "identity missing",
+  "group missing",
+  "granted path missing",
+  "role missing",
+  "inline policy missing",
+  "provider missing",
+  "group member missing",
+  "federated credential missing",
+  "ACL entry missing",
+]);
+
+/** Every plant that can be combined with the others, applied to `observed`. */
+export function plantEverything(observed: AccessState, e: Expectation): void {
+  for (const [name, plant] of Object.entries(PLANTS)) if (!REMOVERS.has(name)) plant(observed, e);
+}

@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import { S3Client } from "@aws-sdk/client-s3";
 import { IAMClient } from "@aws-sdk/client-iam";
 import {
   AuthenticationHandler,
@@ -60,6 +61,39 @@ export function isLoopbackHttp(endpoint: string): boolean {
   );
 }
 
+type ArmPipeline = ManagedServiceIdentityClient["pipeline"];
+type ArmPolicy = Parameters<ArmPipeline["addPolicy"]>[0];
+
+/** The longest Retry-After the audit honours (as failures.ts MAX_RETRY_AFTER_MS): the nightly job has a timeout. */
+const MAX_RETRY_AFTER_S = 60;
+
+/**
+ * core-rest-pipeline's throttling strategy waits for any Retry-After, however long. Placed after the retry phase
+ * (it sees each answer first), this policy drops a Retry-After beyond MAX_RETRY_AFTER_S: such an answer is then
+ * final (the exponential strategy does not retry a 429), and the source is reported unreadable at once.
+ */
+const capRetryAfter: ArmPolicy = {
+  name: "skyportenAuditCapRetryAfter",
+  async sendRequest(request, next) {
+    const response = await next(request);
+    const ms = (name: string) => {
+      const v = response.headers.get(name);
+      if (v === undefined) return undefined;
+      if (/^\d+(\.\d+)?$/.test(v.trim())) return name === "retry-after" ? Number(v) * 1000 : Number(v);
+      const at = Date.parse(v);
+      return Number.isNaN(at) ? undefined : at - Date.now();
+    };
+    for (const name of ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"])
+      if ((ms(name) ?? 0) > MAX_RETRY_AFTER_S * 1000) response.headers.delete(name);
+    return response;
+  },
+};
+
+function withCappedRetryAfter<T extends { pipeline: ArmPipeline }>(client: T): T {
+  client.pipeline.addPolicy(capRetryAfter, { afterPhase: "Retry" });
+  return client;
+}
+
 /** ARM clients add a bearer-token policy that refuses http; for a loopback double it is removed (no token sent). */
 function withoutTokenOnLoopback<T extends { pipeline: { removePolicy(o: { name: string }): unknown } }>(
   client: T,
@@ -85,13 +119,14 @@ export function azureClients(c: AzureConnection): AzureClients {
     // Only ever for a loopback double (isLoopbackHttp refuses any other http URL).
     allowInsecureConnection: isLoopbackHttp(arm),
   };
-  const msi = withoutTokenOnLoopback(
-    new ManagedServiceIdentityClient(c.credential, c.subscriptionId, armOptions),
-    arm,
+  const msi = withCappedRetryAfter(
+    withoutTokenOnLoopback(new ManagedServiceIdentityClient(c.credential, c.subscriptionId, armOptions), arm),
   );
-  const authorization = withoutTokenOnLoopback(
-    new AuthorizationManagementClient(c.credential, c.subscriptionId, armOptions),
-    arm,
+  const authorization = withCappedRetryAfter(
+    withoutTokenOnLoopback(
+      new AuthorizationManagementClient(c.credential, c.subscriptionId, armOptions),
+      arm,
+    ),
   );
 
   const graphBase = (c.graphEndpoint ?? "https://graph.microsoft.com").replace(/\/+$/, "");
@@ -148,6 +183,18 @@ export function iamClient(c: AwsConnection): IAMClient {
     region: c.region,
     maxAttempts: retry.maxRetries + 1,
     ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
+    ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
+  });
+}
+
+/** S3 client for bucket policies (path-style against a loopback double, so the bucket is not a host name). */
+export function s3Client(c: AwsConnection): S3Client {
+  if (c.endpoint !== undefined) isLoopbackHttp(c.endpoint);
+  const retry = c.retry ?? DEFAULT_RETRY;
+  return new S3Client({
+    region: c.region,
+    maxAttempts: retry.maxRetries + 1,
+    ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint, forcePathStyle: true }),
     ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
   });
 }

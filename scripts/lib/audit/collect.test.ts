@@ -60,7 +60,8 @@ describe("collectLive against local doubles of ARM, Graph, DFS and IAM", () => {
     expect(compareAccess(expectation, observed)).toEqual([]);
     // Paging was followed: later pages of each list were asked for.
     expect(doubles.arm.count(/userAssignedIdentities\?.*skiptoken=2/)).toBe(1);
-    expect(doubles.arm.count(/roleAssignments\?.*skiptoken=2/)).toBe(3);
+    // Three containers (at and above each) and the account (at, above and below).
+    expect(doubles.arm.count(/roleAssignments\?.*skiptoken=2/)).toBe(4);
     expect(doubles.graph.count(/\/v1\.0\/groups\?.*skiptoken=10/)).toBe(1);
     expect(
       doubles.iam.requests.filter((r) => /Action=ListRoles/.test(r.body) && /Marker=2/.test(r.body)),
@@ -351,6 +352,7 @@ describe("scope access list from Digdir (the stack's client code against the fak
       "azure.acls",
       "aws.oidcProviders",
       "aws.roles",
+      "aws.bucketPolicies",
     ]);
     const e = sampleExpectation("test");
     expect(

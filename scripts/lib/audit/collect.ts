@@ -1,4 +1,5 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { AccessState } from "../../../infra/audit/observed";
 import type { Manifest } from "../../../infra/manifest/schema";
 import type { Connection } from "../../../infra/maskinporten/provider";
@@ -12,7 +13,7 @@ import {
   collectIdentities,
   collectRoleAssignments,
 } from "./collectAzure";
-import { collectOidcProviders, collectRoles } from "./collectAws";
+import { collectBucketPolicies, collectOidcProviders, collectRoles } from "./collectAws";
 import { collectConsumers } from "./collectMaskinporten";
 import { unreadable } from "./failures";
 import type { Unreadable } from "./report";
@@ -27,6 +28,8 @@ export interface LiveSources {
   azure: AzureClients | { unavailable: string };
   /** IAM client, when the stack's AWS variant is on; or why there is none. */
   iam?: IAMClient | { unavailable: string };
+  /** S3 client for the manifest buckets' policies, when the stack's AWS variant is on; or why there is none. */
+  s3?: S3Client | { unavailable: string };
   /** Digdir connection, when the stack manages scope access; or why there is none. */
   maskinporten?: Connection | { unavailable: string };
 }
@@ -89,6 +92,17 @@ export async function collectLive(
       const oidcProviders = await read("aws.oidcProviders", [], () => collectOidcProviders(iam));
       const roles = await read("aws.roles", [], () => collectRoles(iam, settings));
       observed.aws = { oidcProviders, roles };
+    }
+    const s3 = sources.s3;
+    if (s3 === undefined || isUnavailable(s3)) {
+      problems.push({ source: "aws.bucketPolicies", reason: s3?.unavailable ?? "no S3 client" });
+    } else if (observed.aws !== undefined) {
+      observed.aws.bucketPolicies = await read("aws.bucketPolicies", [], () =>
+        collectBucketPolicies(
+          s3,
+          manifest.buckets.map((b) => b.name),
+        ),
+      );
     }
   }
 

@@ -1,3 +1,4 @@
+import { GetBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   GetOpenIDConnectProviderCommand,
   GetRolePolicyCommand,
@@ -8,7 +9,12 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import { trustsSkyporten } from "../../../infra/audit/compareAws";
-import type { ObservedOidcProvider, ObservedRole } from "../../../infra/audit/observed";
+import {
+  policiesByName,
+  type ObservedBucketPolicy,
+  type ObservedOidcProvider,
+  type ObservedRole,
+} from "../../../infra/audit/observed";
 import { awsRoleName } from "../../../infra/naming";
 import type { Settings } from "../../../infra/settings";
 
@@ -64,7 +70,8 @@ export async function collectRoles(iam: IAMClient, settings: Settings): Promise<
       const name = r.RoleName ?? "";
       const trustPolicy = decodePolicy(r.AssumeRolePolicyDocument, `role ${name}`);
       if (!trustsSkyporten({ trustPolicy }, settings.issuer) && !name.startsWith(prefix)) continue;
-      const inlinePolicies: ObservedRole["inlinePolicies"] = {};
+      // No prototype: an inline policy may be named __proto__ (observed.ts, policiesByName).
+      const inlinePolicies = policiesByName([]);
       for await (const p of paginateListRolePolicies({ client: iam }, { RoleName: name })) {
         for (const policyName of p.PolicyNames ?? []) {
           const doc = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
@@ -87,6 +94,31 @@ export async function collectRoles(iam: IAMClient, settings: Settings): Promise<
         inlinePolicies,
         attachedPolicyArns,
       });
+    }
+  }
+  return out;
+}
+
+/**
+ * The policy of each manifest bucket (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html):
+ * null when it has none (NoSuchBucketPolicy); a bucket that does not exist is left out (the stack creates it).
+ */
+export async function collectBucketPolicies(
+  s3: S3Client,
+  buckets: readonly string[],
+): Promise<ObservedBucketPolicy[]> {
+  const out: ObservedBucketPolicy[] = [];
+  for (const name of buckets) {
+    try {
+      const res = await s3.send(new GetBucketPolicyCommand({ Bucket: name }));
+      out.push({
+        name,
+        policy: decodePolicy(encodeURIComponent(res.Policy ?? ""), `bucket policy of ${name}`),
+      });
+    } catch (e) {
+      const code = (e as { name?: string; Code?: string }).Code ?? (e as { name?: string }).name;
+      if (code === "NoSuchBucketPolicy") out.push({ name, policy: null });
+      else if (code !== "NoSuchBucket") throw e;
     }
   }
   return out;

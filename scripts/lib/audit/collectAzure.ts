@@ -1,5 +1,6 @@
 import type { PathAccessControlItem } from "@azure/storage-file-datalake";
 import type {
+  SecretCredential,
   ObservedAcl,
   ObservedGroup,
   ObservedIdentity,
@@ -105,8 +106,9 @@ export async function collectGroups(
 export async function collectApplications(c: AzureClients, settings: Settings): Promise<ObservedIdentity[]> {
   const prefix = `id-skyporten-${settings.environment}-`;
   const all = <T>(first: string) => graphAll<T>(c, first);
-  const apps = await all<{ id?: string; appId?: string; displayName?: string }>(
-    `/applications?$filter=${encodeURIComponent(`startswith(displayName,'${prefix}')`)}&$select=id,appId,displayName`,
+  type WithSecrets = { passwordCredentials?: GraphKey[]; keyCredentials?: GraphKey[] };
+  const apps = await all<{ id?: string; appId?: string; displayName?: string } & WithSecrets>(
+    `/applications?$filter=${encodeURIComponent(`startswith(displayName,'${prefix}')`)}&$select=id,appId,displayName,passwordCredentials,keyCredentials`,
   );
   const out: ObservedIdentity[] = [];
   for (const app of apps) {
@@ -114,8 +116,8 @@ export async function collectApplications(c: AzureClients, settings: Settings): 
     const creds = await all<{ name?: string; issuer?: string; subject?: string; audiences?: string[] }>(
       `/applications/${app.id}/federatedIdentityCredentials`,
     );
-    const sps = await all<{ id?: string }>(
-      `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${app.appId}'`)}&$select=id`,
+    const sps = await all<{ id?: string } & WithSecrets>(
+      `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${app.appId}'`)}&$select=id,passwordCredentials,keyCredentials`,
     );
     out.push({
       name: app.displayName ?? "",
@@ -127,14 +129,32 @@ export async function collectApplications(c: AzureClients, settings: Settings): 
         subject: f.subject ?? "",
         audiences: f.audiences ?? [],
       })),
+      // On the application and on its service principal alike: either lets its holder log in as the partner.
+      secretCredentials: [app, ...sps].flatMap((o) => [
+        ...(o.passwordCredentials ?? []).map((k) => secretOf("client secret", k)),
+        ...(o.keyCredentials ?? []).map((k) => secretOf("certificate", k)),
+      ]),
     });
   }
   return out;
 }
 
+/** A Graph passwordCredential / keyCredential (never holds the secret itself: Graph returns it only on creation). */
+interface GraphKey {
+  keyId?: string;
+  displayName?: string | null;
+}
+
+function secretOf(kind: SecretCredential["kind"], k: GraphKey): SecretCredential {
+  return { kind, keyId: k.keyId ?? "", ...(k.displayName == null ? {} : { displayName: k.displayName }) };
+}
+
 /**
  * Role assignments at every container scope and above it (`$filter=atScope()`: at or above the scope,
- * https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope), deduplicated by id.
+ * https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope), and everything at, above and
+ * below the storage account (no filter: the az CLI's `--at-scope false`, "parent scopes and sub-scopes",
+ * Azure/azure-cli#31179), so an assignment on a container the manifest does not declare is read too; deduplicated
+ * by id.
  */
 export async function collectRoleAssignments(
   c: AzureClients,
@@ -143,15 +163,17 @@ export async function collectRoleAssignments(
 ): Promise<ObservedRoleAssignment[]> {
   const az = settings.azure;
   const byId = new Map<string, ObservedRoleAssignment>();
-  for (const container of containers) {
-    // The SDK's path is "/{scope}/providers/...": the scope goes without its leading slash.
-    const scope = containerScope(
-      az.subscriptionId,
-      az.resourceGroupName,
-      az.storageAccountName,
-      container,
-    ).slice(1);
-    for await (const a of c.authorization.roleAssignments.listForScope(scope, { filter: "atScope()" })) {
+  // The SDK's path is "/{scope}/providers/...": the scope goes without its leading slash.
+  const account = `subscriptions/${az.subscriptionId}/resourceGroups/${az.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${az.storageAccountName}`;
+  const listings: [string, { filter?: string }][] = [
+    ...containers.map((container): [string, { filter?: string }] => [
+      containerScope(az.subscriptionId, az.resourceGroupName, az.storageAccountName, container).slice(1),
+      { filter: "atScope()" },
+    ]),
+    [account, {}],
+  ];
+  for (const [scope, options] of listings) {
+    for await (const a of c.authorization.roleAssignments.listForScope(scope, options)) {
       const entry: ObservedRoleAssignment = {
         scope: a.scope ?? "",
         roleDefinitionId: a.roleDefinitionId ?? "",

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { DefaultAzureCredential } from "@azure/identity";
 import type { Settings } from "../../../infra/settings";
-import { azureClients, iamClient } from "./clients";
+import { azureClients, iamClient, s3Client } from "./clients";
 import type { LiveSources } from "./collect";
 import { auditConnection } from "./collectMaskinporten";
 
@@ -21,7 +21,10 @@ export function liveSourcesFromEnvironment(
   const sources: LiveSources = {
     azure: azureClients({ credential, subscriptionId: settings.azure.subscriptionId }),
   };
-  if (settings.aws.enabled) sources.iam = iamClient({ region: settings.aws.region });
+  if (settings.aws.enabled) {
+    sources.iam = iamClient({ region: settings.aws.region });
+    sources.s3 = s3Client({ region: settings.aws.region });
+  }
   if (settings.maskinporten.manageScopeAccess) {
     const file = env.MASKINPORTEN_ADMIN_PRIVATE_KEY_FILE;
     const key = env.MASKINPORTEN_ADMIN_PRIVATE_KEY ?? (file === undefined ? undefined : readKey(file));

@@ -20,6 +20,7 @@ export const NEEDED_PERMISSION: Record<string, string> = {
     "iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider (AWS managed policy SecurityAudit)",
   "aws.roles":
     "iam:ListRoles, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies (AWS managed policy SecurityAudit)",
+  "aws.bucketPolicies": "s3:GetBucketPolicy on the manifest's buckets (AWS managed policy SecurityAudit)",
   "maskinporten.consumers":
     "a Maskinporten token of the platform's admin client with scope idporten:scopes.write (the same client the stack manages scope access with)",
 };
@@ -72,8 +73,14 @@ export function unreadable(source: string, e: unknown): Unreadable {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Retry 429, 500 and 503 (honouring Retry-After) for SDKs whose own retry does not: the storage SDK's retry
- * policy ignores Retry-After and 429.
+ * The longest Retry-After the audit waits for. A service that asks for more is reported unreadable at once: the
+ * nightly job has a timeout, and a run killed by it writes no report at all.
+ */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Retry 429, 500 and 503 (honouring Retry-After up to MAX_RETRY_AFTER_MS) for SDKs whose own retry does not: the
+ * storage SDK's retry policy ignores Retry-After and 429.
  */
 export async function withRetries<T>(
   op: () => Promise<T>,
@@ -86,7 +93,9 @@ export async function withRetries<T>(
     } catch (e) {
       const status = httpStatusOf(e);
       if (attempt >= maxRetries || status === undefined || ![429, 500, 503].includes(status)) throw e;
-      await sleep(retryAfterMs(e) ?? baseDelayMs * 2 ** attempt);
+      const delay = retryAfterMs(e) ?? baseDelayMs * 2 ** attempt;
+      if (delay > MAX_RETRY_AFTER_MS) throw e;
+      await sleep(delay);
     }
   }
 }

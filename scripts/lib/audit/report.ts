@@ -40,6 +40,18 @@ export function verdict(r: AuditReport): string {
 
 /** Pipes and line breaks would break a markdown table cell. */
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+/**
+ * Text from the clouds (a credential's subject, a group's name: chosen by whoever changed them) as plain text in a
+ * GitHub issue: no mention (a zero-width space after "@"), no link, no HTML, no code span.
+ */
+const plain = (s: string) =>
+  cell(s)
+    .replace(/@/g, "@\u200b")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([[\]`])/g, "\\$1");
+/** Inside a code span nothing is interpreted; a backtick would end it early. */
+const code = (s: string) => `\`${cell(s).replace(/`/g, "'")}\``;
 
 export function reportMarkdown(r: AuditReport): string {
   const lines: string[] = [
@@ -51,7 +63,12 @@ export function reportMarkdown(r: AuditReport): string {
     "",
   ];
   if (r.unreadable.length > 0) {
-    lines.push("### Could not be read", "", ...r.unreadable.map((u) => `- \`${u.source}\`: ${u.reason}`), "");
+    lines.push(
+      "### Could not be read",
+      "",
+      ...r.unreadable.map((u) => `- \`${u.source}\`: ${plain(u.reason)}`),
+      "",
+    );
   }
   for (const severity of ["critical", "warning", "notice"] as const) {
     const list = r.findings.filter((f) => f.severity === severity);
@@ -64,7 +81,7 @@ export function reportMarkdown(r: AuditReport): string {
     );
     for (const f of list)
       lines.push(
-        `| ${f.kind} | ${f.cloud} | ${f.orgNumber ?? "platform"} | \`${cell(f.subject)}\` | ${cell(f.message)} |`,
+        `| ${f.kind} | ${f.cloud} | ${f.orgNumber ?? "platform"} | ${code(f.subject)} | ${plain(f.message)} |`,
       );
     lines.push("");
   }

@@ -1,3 +1,4 @@
+import { REDACTED, redactCredentials } from "./redact";
 import type { StepResult } from "./steps";
 
 /** The outcome of a canary run: printed for people, written with --json for machines. */
@@ -30,10 +31,11 @@ export class Secrets {
     for (const part of secret.split(/[.\s]+/)) if (part.length >= 24 && !part.startsWith("-----")) this.values.add(part);
   }
 
+  /** Every registered secret and its parts, then whatever has the shape of a token or a private key. */
   redact(text: string): string {
     let out = text;
-    for (const v of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(v).join("[redacted]");
-    return out;
+    for (const v of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(v).join(REDACTED);
+    return redactCredentials(out);
   }
 
   redactReport(report: CanaryReport): CanaryReport {

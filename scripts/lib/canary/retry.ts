@@ -19,10 +19,18 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Largest single delay, ms. */
   maxDelayMs: number;
+  /**
+   * Longest time the whole run may spend waiting for transients, ms from its start (default RUN_RETRY_BUDGET_MS):
+   * a 429 on every step must not outlast the workflow's timeout and lose the report.
+   */
+  runBudgetMs?: number;
 }
 
-/** After a deploy: up to 3 minutes per step (Entra replication), delays 2 s doubling to 30 s. */
-export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 180_000, baseDelayMs: 2_000, maxDelayMs: 30_000 };
+/** Ten minutes for the run: the scheduled workflow stops the job after 20 (install and non-retried steps need the rest). */
+export const RUN_RETRY_BUDGET_MS = 600_000;
+
+/** After a deploy: up to 3 minutes per step (Entra replication), delays 2 s doubling to 30 s; 10 minutes per run. */
+export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 180_000, baseDelayMs: 2_000, maxDelayMs: 30_000, runBudgetMs: RUN_RETRY_BUDGET_MS };
 
 /** Why a failure may heal by waiting, or undefined when it will not. */
 export function transientCause(failure: { status?: number; code?: string; message?: string }): string | undefined {

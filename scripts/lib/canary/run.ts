@@ -8,7 +8,7 @@ import { assumeRole, s3Client, s3Steps, type AwsEndpoints } from "./aws";
 import { blobSteps, entraToken, outsideProbe, type AzureEndpoints, type BlobCall } from "./azure";
 import type { HttpOptions } from "./http";
 import { Secrets, type CanaryReport } from "./report";
-import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
+import { DEFAULT_RETRY, RUN_RETRY_BUDGET_MS, type RetryPolicy } from "./retry";
 import { importCanaryKey, requestSkyportenToken } from "./skyporten";
 import { notRun, realSleep, runStep, StepError, type StepContext, type StepResult } from "./steps";
 import type { CanaryTarget } from "./target";
@@ -70,8 +70,11 @@ export async function runCanary(input: CanaryRunInput): Promise<CanaryReport> {
   const secrets = new Secrets();
   secrets.add(input.privateKeyPem);
   const started = now();
+  const retry = input.retry ?? DEFAULT_RETRY;
   const ctx: StepContext = {
-    retry: input.retry ?? DEFAULT_RETRY,
+    retry,
+    // A bound for the whole run, not only per step: a 429 on every step must not outlast the workflow's timeout.
+    deadline: started.getTime() + (retry.runBudgetMs ?? RUN_RETRY_BUDGET_MS),
     sleep: input.sleep ?? realSleep,
     now: () => now().getTime(),
     onStep: (r) => input.onStep?.(r, secrets),

@@ -1,6 +1,7 @@
 import { createPrivateKey, randomUUID } from "node:crypto";
 import { importPKCS8, SignJWT, type CryptoKey } from "jose";
 import { header, httpRequest, HttpFailure, type HttpOptions } from "./http";
+import { REDACTED, redactCredentials } from "./redact";
 import { retryAfterMs } from "./retry";
 import { StepError } from "./steps";
 
@@ -104,7 +105,9 @@ export async function requestSkyportenToken(
   }
   if (res.status === 200 && typeof body.access_token === "string") return body.access_token;
   const error = typeof body.error === "string" ? body.error : "";
-  const description = typeof body.error_description === "string" ? body.error_description : "";
+  // Digdir's description may quote the grant it refused: a signed grant is a credential until it expires.
+  const description =
+    typeof body.error_description === "string" ? redactCredentials(body.error_description.split(assertion).join(REDACTED)) : "";
   const message = `HTTP ${res.status}${error === "" ? "" : ` ${error}`}${description === "" ? "" : `: ${description}`}`;
   if (res.status === 200) throw new StepError(`${message}: the answer has no access_token`, "check the token endpoint URL");
   throw new StepError(`Skyporten token endpoint: ${message}`, tokenFix(error, description, input), {

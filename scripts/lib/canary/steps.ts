@@ -45,6 +45,8 @@ export class StepError extends Error {
 
 export interface StepContext {
   retry: RetryPolicy;
+  /** When transient retries of the whole run stop (a ctx.now() value); absent = only the per-step budget. */
+  deadline?: number;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   /** Called after every step (progress lines). */
@@ -79,13 +81,16 @@ export async function runStep(
               "this is a bug of the canary or an answer it does not understand: run again with the same inputs and report it",
             );
       const cause = transientCause({ status: err.status, code: err.code, message: err.message });
-      const delay = cause === undefined ? null : nextDelay(ctx.retry, n, ctx.now() - start, err.retryAfterMs);
+      const stepDelay = cause === undefined ? null : nextDelay(ctx.retry, n, ctx.now() - start, err.retryAfterMs);
+      const runOver = stepDelay !== null && ctx.deadline !== undefined && ctx.now() + stepDelay > ctx.deadline;
+      const delay = runOver ? null : stepDelay;
       if (cause !== undefined && delay !== null) {
         retried.push(cause);
         await ctx.sleep(delay);
         continue;
       }
-      const gaveUp = cause === undefined ? "" : ` (still failing after ${n} attempts over ${Math.round((ctx.now() - start) / 100) / 10} s: ${cause})`;
+      const usedUp = runOver ? ", the run's retry time is used up" : "";
+      const gaveUp = cause === undefined ? "" : ` (still failing after ${n} attempts over ${Math.round((ctx.now() - start) / 100) / 10} s${usedUp}: ${cause})`;
       return done(ctx, {
         step,
         cloud,

@@ -9,7 +9,8 @@ import { HttpDouble, page } from "./httpDouble";
  *   (https://learn.microsoft.com/rest/api/managedidentity/user-assigned-identities/list-by-resource-group,
  *   .../federated-identity-credentials/list): `{ value: [{ id, name, type, properties }], nextLink }`;
  * - GET /{scope}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope() (assignments at or above
- *   the scope, https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope).
+ *   the scope, https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope), and without a
+ *   filter (at, above and below the scope: the az CLI's `--at-scope false`, Azure/azure-cli#31179).
  * Lists are paged (`pageSize` items, `nextLink` with `$skiptoken`). Errors are `{ error: { code, message } }`.
  */
 export class ArmServer extends HttpDouble {
@@ -83,12 +84,14 @@ export class ArmServer extends HttpDouble {
     }
     const ra = /^(\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments$/i.exec(path);
     if (ra !== null) {
-      if (url.searchParams.get("$filter") !== "atScope()")
-        return notFound("UnsupportedFilter", "this double answers only $filter=atScope()");
+      const filter = url.searchParams.get("$filter");
+      if (filter !== null && filter !== "atScope()")
+        return notFound("UnsupportedFilter", "this double answers only $filter=atScope() or no filter");
       const scope = ra[1]!.toLowerCase();
       const atOrAbove = this.roleAssignments.filter((a) => {
         const s = a.scope.toLowerCase();
-        return scope === s || scope.startsWith(`${s}/`) || s === "/";
+        const below = filter === null && s.startsWith(`${scope}/`);
+        return scope === s || scope.startsWith(`${s}/`) || s === "/" || below;
       });
       return this.list(
         url,

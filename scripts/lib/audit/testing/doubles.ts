@@ -2,11 +2,12 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { AccessState } from "../../../../infra/audit/observed";
 import { DfsTestServer } from "../../../../infra/azure/acl/dfsTestServer";
 import type { Settings } from "../../../../infra/settings";
-import { azureClients, iamClient } from "../clients";
+import { azureClients, iamClient, s3Client } from "../clients";
 import type { LiveSources } from "../collect";
 import { ArmServer } from "./armServer";
 import { GraphServer } from "./graphServer";
 import { IamServer } from "./iamServer";
+import { S3Server } from "./s3Server";
 
 /** Test support: the local doubles of ARM, Graph, DFS and IAM holding a deployed state, and the SDK clients
  * pointed at them. */
@@ -23,6 +24,7 @@ export interface Doubles {
   graph: GraphServer;
   dfs: DfsTestServer;
   iam: IamServer;
+  s3: S3Server;
 }
 
 /** Start the doubles holding a deployed state: what the clouds would answer. */
@@ -42,8 +44,10 @@ export async function startDoubles(settings: Settings, state: AccessState): Prom
   const iam = new IamServer();
   iam.providers = state.aws!.oidcProviders;
   iam.roles = state.aws!.roles;
-  await Promise.all([arm.start(), graph.start(), dfs.start(), iam.start()]);
-  return { arm, graph, dfs, iam };
+  const s3 = new S3Server();
+  s3.buckets = state.aws!.bucketPolicies ?? [];
+  await Promise.all([arm.start(), graph.start(), dfs.start(), iam.start(), s3.start()]);
+  return { arm, graph, dfs, iam, s3 };
 }
 
 export function sourcesFor(d: Doubles, settings: Settings): LiveSources {
@@ -62,9 +66,16 @@ export function sourcesFor(d: Doubles, settings: Settings): LiveSources {
       credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
       retry: FAST,
     }),
+    s3: s3Client({
+      region: settings.aws.region,
+      endpoint: d.s3.url,
+      credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+      retry: FAST,
+    }),
   };
 }
 
 export async function stopDoubles(d: Doubles | undefined): Promise<void> {
-  if (d !== undefined) await Promise.all([d.arm.stop(), d.graph.stop(), d.dfs.stop(), d.iam.stop()]);
+  if (d !== undefined)
+    await Promise.all([d.arm.stop(), d.graph.stop(), d.dfs.stop(), d.iam.stop(), d.s3.stop()]);
 }

@@ -21,7 +21,15 @@ export class GraphServer extends HttpDouble {
   /** Member types by id; an id not listed is a service principal. */
   memberTypes = new Map<string, string>();
   /** App-registration identities: applications by display name, with their service principal's object id. */
-  applications: (ObservedIdentity & { objectId: string })[] = [];
+  applications: (ObservedIdentity & {
+    objectId: string;
+    /** Client secrets / certificates on the application (`passwordCredentials`, `keyCredentials`). */
+    passwordCredentials?: { keyId: string; displayName?: string }[];
+    keyCredentials?: { keyId: string; displayName?: string }[];
+    /** The same on its service principal. */
+    servicePrincipalPasswordCredentials?: { keyId: string; displayName?: string }[];
+    servicePrincipalKeyCredentials?: { keyId: string; displayName?: string }[];
+  })[] = [];
   pageSize = 2;
 
   constructor() {
@@ -79,7 +87,13 @@ export class GraphServer extends HttpDouble {
         url,
         this.applications
           .filter((a) => a.name.startsWith(prefix))
-          .map((a) => ({ id: a.objectId, appId: a.clientId, displayName: a.name })),
+          .map((a) => ({
+            id: a.objectId,
+            appId: a.clientId,
+            displayName: a.name,
+            passwordCredentials: a.passwordCredentials ?? [],
+            keyCredentials: a.keyCredentials ?? [],
+          })),
       );
     }
     const fics = /^\/v1\.0\/applications\/([^/]+)\/federatedIdentityCredentials$/.exec(path);
@@ -104,7 +118,14 @@ export class GraphServer extends HttpDouble {
         return error(400, "Request_UnsupportedQuery", "this double answers only $filter=appId eq '...'");
       return this.list(
         url,
-        this.applications.filter((a) => a.clientId === appId).map((a) => ({ id: a.principalId, appId })),
+        this.applications
+          .filter((a) => a.clientId === appId)
+          .map((a) => ({
+            id: a.principalId,
+            appId,
+            passwordCredentials: a.servicePrincipalPasswordCredentials ?? [],
+            keyCredentials: a.servicePrincipalKeyCredentials ?? [],
+          })),
       );
     }
     return error(400, "BadRequest", `Resource not found for the segment '${path}'.`);
