@@ -12,8 +12,16 @@ const manifest = (partners: unknown[]) =>
 
 describe("the pull-request diff with a hostile display name", () => {
   it("escapes the name in the access table and in the flags, so no HTML comment opens", () => {
-    const nordlys = { orgNumber: "910000012", name: "Nordlys AS", azure: [{ container: "inbound", access: "write" }] };
-    const evil = { orgNumber: "917422575", name: HOSTILE, azure: [{ container: "inbound", access: "write" }] };
+    const nordlys = {
+      orgNumber: "910000012",
+      name: "Nordlys AS",
+      azure: [{ container: "inbound", access: "write" }],
+    };
+    const evil = {
+      orgNumber: "917422575",
+      name: HOSTILE,
+      azure: [{ container: "inbound", access: "write" }],
+    };
     const md = formatDiffMarkdown(
       semanticDiff({
         stack: "test",

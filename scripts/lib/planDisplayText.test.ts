@@ -15,7 +15,13 @@ describe("the plan's markdown with a hostile display name", () => {
         },
       ],
     });
-    const plan = buildPlanJson({ stack: "test", manifestFile: "m.yaml", manifest, resources: [], policyViolations: [] });
+    const plan = buildPlanJson({
+      stack: "test",
+      manifestFile: "m.yaml",
+      manifest,
+      resources: [],
+      policyViolations: [],
+    });
     const md = formatMarkdown(settingsFixture(), manifest, plan, []);
     const row = md.split("\n").find((l) => l.startsWith("| 917422575 |"))!;
     expect(row.startsWith("| 917422575 | Evil \\</details\\> \\<!-- \\| \\`AS\\` | active |")).toBe(true);
