@@ -239,6 +239,8 @@ describe("permission policy, evaluated by iam-simulate", () => {
       ["another partner's prefix", obj("fjordkraft/data.json")],
       ["the bucket root", obj("data.json")],
       ["the same prefix in another bucket", obj("abc/data.json", "other-bucket")],
+      // S3 keys are case-sensitive: "ABC/" is another partner's prefix, never the same one.
+      ["the prefix in other letter case", obj("ABC/data.json")],
     ])("cannot touch %s", async (_label, resource) => {
       for (const action of ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"]) {
         expect(await decide(policy, action, resource)).toBe(D);
@@ -252,6 +254,9 @@ describe("permission policy, evaluated by iam-simulate", () => {
       ["a shorter prefix matching the sibling too", bucketArn, { "s3:prefix": "abc" }],
       ["another partner's prefix", bucketArn, { "s3:prefix": "fjordkraft/" }],
       ["another bucket", "arn:aws:s3:::other-bucket", { "s3:prefix": "abc/" }],
+      ["the prefix in other letter case", bucketArn, { "s3:prefix": "ABC/" }],
+      ["a pattern-looking prefix", bucketArn, { "s3:prefix": "*" }],
+      ["the sibling through a wildcard-looking prefix", bucketArn, { "s3:prefix": "ab*" }],
     ])("cannot list %s", async (_label, resource, context: Record<string, string>) => {
       expect(await decide(policy, "s3:ListBucket", resource, context)).toBe(D);
     });

@@ -16,8 +16,10 @@ import type { Access, PartnerStatus } from "./vocabulary";
  * Conflicts, on Azure, in a container that is not shared:
  * - a whole-container grant beside any grant of another partner: RBAC is evaluated before ACLs, so read or
  *   read-write on the container reaches every directory; a drop box (`-wx` on the root) lets its writers delete
- *   and replace any item in the root, since ADLS has no sticky bit for this
- *   (https://learn.microsoft.com/azure/storage/blobs/data-lake-storage-access-control, "Common scenarios");
+ *   and replace any item in the root: the program sets no sticky bit on the root (ADLS Gen2 has one, which limits
+ *   delete and rename to an item's owner, but it is not used, and the documentation does not say it stops an
+ *   overwrite) (https://learn.microsoft.com/azure/storage/blobs/data-lake-storage-access-control, "Common
+ *   scenarios" and "The sticky bit");
  * - a path grant equal to or inside another partner's path grant: the outer default ACL and recursive update
  *   reach the inner directory.
  * On S3, in a bucket that is not shared: a prefix equal to or inside another partner's prefix (the outer

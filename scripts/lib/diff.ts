@@ -18,6 +18,7 @@ import { sharingGroups, sharingPlace, someOf } from "../../infra/manifest/isolat
 import { partnerLogicalName } from "../../infra/naming";
 import type { Settings } from "../../infra/settings/schema";
 import { CliError } from "./cli";
+import { displayText } from "./markdown";
 import type { PlanJson } from "./plan";
 import { planInChildProcess } from "./planChild";
 
@@ -340,7 +341,8 @@ function flagsFor(args: {
 }): DiffFlag[] {
   const baseBy = new Map(args.base.map((r) => [r.urn, r]));
   const headBy = new Map(args.head.map((r) => [r.urn, r]));
-  const who = (org: string | null) => (org === null ? "" : `organization ${org} (${args.partnerName(org)}): `);
+  // The name is escaped for markdown: these messages go into the pull-request comment.
+  const who = (org: string | null) => (org === null ? "" : `organization ${org} (${displayText(args.partnerName(org))}): `);
   const breaking: DiffFlag[] = [];
   const manual: DiffFlag[] = [];
 
@@ -464,7 +466,7 @@ export function formatDiffMarkdown(d: SemanticDiff): string {
   out.push("");
   if (d.flags.length > 0) {
     for (const f of d.flags) {
-      out.push(`- **${FLAG_LABEL[f.kind]}** ${esc(f.message)}`);
+      out.push(`- **${FLAG_LABEL[f.kind]}** ${f.message.replace(/\r?\n/g, " ")}`);
       if (f.command !== undefined) out.push("  ```sh", `  ${f.command}`, "  ```");
     }
     out.push("");
@@ -473,7 +475,7 @@ export function formatDiffMarkdown(d: SemanticDiff): string {
   else {
     out.push("| org | partner | change | before | after |");
     out.push("|---|---|---|---|---|");
-    for (const r of d.rows) out.push(`| ${r.org} | ${esc(r.partner)} | ${r.change} | ${esc(r.before)} | ${esc(r.after)} |`);
+    for (const r of d.rows) out.push(`| ${r.org} | ${displayText(r.partner)} | ${r.change} | ${esc(r.before)} | ${esc(r.after)} |`);
   }
   out.push("");
   const count = (op: ResourceOp) => d.resources.filter((r) => r.op === op).length;

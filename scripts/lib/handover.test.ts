@@ -53,6 +53,17 @@ const prose = (md: string) => {
 const headings = (md: string) => prose(md).filter((l) => /^##? /.test(l));
 
 describe("handoverMarkdown", () => {
+  it("a display name cannot inject HTML or markup into the document", () => {
+    const md = handoverMarkdown(
+      partnerFacts(settings(), { ...azureOnly, name: "Evil <!-- | `AS` [x](http://evil)" }),
+      offline,
+    );
+    expect(headings(md)[0]).toBe(
+      "# Skyporten access for Evil \\<!-- \\| \\`AS\\` \\[x\\](http://evil) (910000012): test environment",
+    );
+    expect(md).not.toMatch(/(^|[^\\])<!--/m);
+  });
+
   it("Azure-only partner: Azure section with login, SDK variables and per-grant commands; no AWS", () => {
     const md = handoverMarkdown(partnerFacts(settings(), azureOnly), offline);
     expect(headings(md)).toEqual([

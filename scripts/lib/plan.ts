@@ -5,6 +5,7 @@ import { computeBudgets } from "../../policies/rules";
 import { formatRefreshCost, refreshCost, type RefreshCost } from "../../policies/rules/refreshCost";
 import type { PolicyResource } from "../../policies/rules/types";
 import type { RecordedResource } from "./offlineRun";
+import { displayText } from "./markdown";
 
 /** Usage of one limit: the worst case in the stack, where it is, and the limit (null: no fixed limit). */
 export interface Budget {
@@ -279,7 +280,7 @@ export function formatMarkdown(
   out.push("|---|---|---|---|---|---|---|");
   for (const r of rows)
     out.push(
-      `| ${r.orgNumber} | ${esc(r.name)} | ${r.status} | \`${r.identity}\` | \`${r.subject}\` | ${esc(r.grants)} | \`${r.awsRole}\` |`,
+      `| ${r.orgNumber} | ${displayText(r.name)} | ${r.status} | \`${r.identity}\` | \`${r.subject}\` | ${esc(r.grants)} | \`${r.awsRole}\` |`,
     );
   out.push("");
   out.push(`<details><summary>${resources.length} resources, budgets</summary>`);

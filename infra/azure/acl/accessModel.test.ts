@@ -141,6 +141,42 @@ describe("access check model (Microsoft's documented order)", () => {
     });
   });
 
+  it("group entries a principal matches are joined (their union decides), and then other is not consulted", () => {
+    // Microsoft's access_check: perms |= entry.permissions over every matching group entry; with a match,
+    // return on that union without looking at other.
+    const H = guid("h");
+    const twoGroups = (fileAcl: string, rootAcl?: string): World => {
+      const world = base(fileAcl, [], rootAcl);
+      world.memberships.set(U, new Set([G, H]));
+      return world;
+    };
+    // r-- from one group and -w- from another: together rw-, enough to append.
+    expect(
+      checkAccess(
+        twoGroups(`user::rw-,group::---,group:${G}:r--,group:${H}:-w-,mask::rw-,other::---`),
+        U,
+        "write",
+        "c",
+        "/f",
+      ),
+    ).toEqual({ allowed: true, by: "acl", reason: "rw- on /f" });
+    // A member of a named group without read is not saved by other's r--; someone in no entry's group is.
+    const world = twoGroups(
+      `user::rw-,group::---,group:${G}:---,mask::rw-,other::r--`,
+      "user::rwx,group::---,other::--x",
+    );
+    expect(checkAccess(world, U, "read", "c", "/f")).toEqual({
+      allowed: false,
+      by: "denied",
+      reason: "no r-- on /f",
+    });
+    expect(checkAccess(world, guid("stranger"), "read", "c", "/f")).toEqual({
+      allowed: true,
+      by: "acl",
+      reason: "r-- on /f",
+    });
+  });
+
   it("ancestorDirs lists the directories to traverse", () => {
     expect(ancestorDirs("/")).toEqual([]);
     expect(ancestorDirs("/f")).toEqual(["/"]);

@@ -96,12 +96,19 @@ export function aclAllows(world: World, principal: string, node: ModelNode, desi
   const named = access.find((e) => e.type === "user" && e.id === principal);
   if (named !== undefined) return has(bits(named.perms), true);
 
+  // Owning group and named groups: the union of every entry whose group the principal is in decides, and a
+  // principal that matches any of them is never judged by `other` (the "member_count" step of access_check).
   const groups = groupsOf(world, principal);
+  let matched = false;
+  let union = 0;
   for (const e of access) {
     if (e.type !== "group") continue;
     const groupId = e.id === "" ? node.owningGroup : e.id;
-    if (groups.has(groupId) && has(bits(e.perms), true)) return true;
+    if (!groups.has(groupId)) continue;
+    matched = true;
+    union |= bits(e.perms);
   }
+  if (matched) return has(union, true);
   const other = access.find((e) => e.type === "other");
   return has(other === undefined ? 0 : bits(other.perms), true);
 }
