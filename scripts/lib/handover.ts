@@ -1,5 +1,11 @@
 import type { Access } from "../../infra/manifest/schema";
-import type { AwsFacts, AzureFacts, AzureGrantFact, GatewayFacts, PartnerFacts } from "../../infra/partnerFacts";
+import type {
+  AwsFacts,
+  AzureFacts,
+  AzureGrantFact,
+  GatewayFacts,
+  PartnerFacts,
+} from "../../infra/partnerFacts";
 import {
   gatewayDotnetLines,
   gatewayRestLines,
@@ -32,6 +38,31 @@ export interface HandoverMeta {
   outputs: string | null;
 }
 
+/**
+ * The Azure facts as a partner is told them. With a gateway the storage account's own endpoints are left out
+ * (null) and every grant's `url` is its gateway URL: partners reach storage only through the gateway, and a
+ * script reading `url` must not bypass it.
+ */
+export type PartnerAzureView = Omit<AzureFacts, "blobEndpoint" | "dfsEndpoint"> & {
+  blobEndpoint: string | null;
+  dfsEndpoint: string | null;
+};
+export type PartnerView = Omit<PartnerFacts, "azure"> & { azure: PartnerAzureView | null };
+
+export function partnerView(facts: PartnerFacts): PartnerView {
+  const az = facts.azure;
+  if (az === null || az.gateway === null) return facts;
+  return {
+    ...facts,
+    azure: {
+      ...az,
+      blobEndpoint: null,
+      dfsEndpoint: null,
+      grants: az.grants.map((g) => ({ ...g, url: g.gatewayUrl ?? g.url })),
+    },
+  };
+}
+
 /** The JSON twin: the facts plus where they came from, and the same examples. Stable field names (scripts may read it). */
 export interface HandoverJson {
   kind: "skyporten-handover";
@@ -39,7 +70,7 @@ export interface HandoverJson {
   stack: string;
   manifest: string;
   outputs: string | null;
-  partner: PartnerFacts;
+  partner: PartnerView;
   examples: {
     /** The token request in shell, Node.js, Python and .NET. */
     token: Example[];
@@ -56,7 +87,7 @@ export function handoverJson(facts: PartnerFacts, meta: HandoverMeta): HandoverJ
     stack: meta.stack,
     manifest: meta.manifest,
     outputs: meta.outputs,
-    partner: facts,
+    partner: partnerView(facts),
     examples: {
       token: tokenExamples(facts.tokenRequest),
       gateway:
@@ -200,7 +231,10 @@ function azureGatewaySection(az: AzureFacts, gw: GatewayFacts): string[] {
     "",
     "### Upload, list and download through the gateway (REST)",
     "",
-    fence("bash", az.grants.flatMap((g) => gatewayRestLines(gw, g))),
+    fence(
+      "bash",
+      az.grants.flatMap((g) => gatewayRestLines(gw, g)),
+    ),
     "",
     "### .NET (Azure.Identity + Azure.Storage.Blobs), as in the platform's guide",
     "",
@@ -327,13 +361,27 @@ export function handoverMarkdown(facts: PartnerFacts, meta: HandoverMeta): strin
   let section = 3;
   if (facts.azure !== null) {
     out.push(`## ${section++}. Azure`, "");
-    out.push(...(facts.azure.gateway === null ? azureDirectSection(facts.azure) : azureGatewaySection(facts.azure, facts.azure.gateway)));
+    out.push(
+      ...(facts.azure.gateway === null
+        ? azureDirectSection(facts.azure)
+        : azureGatewaySection(facts.azure, facts.azure.gateway)),
+    );
   }
   if (facts.aws !== null) out.push(`## ${section++}. AWS`, "", ...awsSection(facts, facts.aws));
   if (facts.azure === null && facts.aws === null)
-    out.push(`## ${section++}. Storage`, "", "No storage access is provisioned for this organization on this stack.", "");
+    out.push(
+      `## ${section++}. Storage`,
+      "",
+      "No storage access is provisioned for this organization on this stack.",
+      "",
+    );
 
-  out.push(`## ${section++}. Troubleshooting`, "", table(["Error", "Meaning", "Fix"], troubleshootingRows(facts)), "");
+  out.push(
+    `## ${section++}. Troubleshooting`,
+    "",
+    table(["Error", "Meaning", "Fix"], troubleshootingRows(facts)),
+    "",
+  );
   out.push(
     "Still stuck? Send the platform team a token **after it has expired** (its `exp` has passed): they run `npm run explain` on it, which names the exact mismatch.",
     "",

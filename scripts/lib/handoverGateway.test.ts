@@ -22,10 +22,17 @@ const NORDLYS: Partner = {
   aws: [],
 };
 const CLIENT_ID = "0a1b2c3d-0000-4000-8000-000000000001";
-const meta = (stack: string): HandoverMeta => ({ stack, manifest: `stacks/${stack}.yaml`, outputs: "outputs.json" });
+const meta = (stack: string): HandoverMeta => ({
+  stack,
+  manifest: `stacks/${stack}.yaml`,
+  outputs: "outputs.json",
+});
 const lines = (md: string) => md.split("\n");
 const docFor = (settings: Settings, stack: string, partner: Partner = NORDLYS) =>
-  handoverMarkdown(partnerFacts(settings, partner, { azure: { clientId: CLIENT_ID, tenantId: settings.azure.tenantId } }), meta(stack));
+  handoverMarkdown(
+    partnerFacts(settings, partner, { azure: { clientId: CLIENT_ID, tenantId: settings.azure.tenantId } }),
+    meta(stack),
+  );
 
 /** The test stack's settings without the gateway (partners call the account directly). */
 function withoutGateway(): Settings {
@@ -70,7 +77,9 @@ describe("handover through the payload manager's gateway", () => {
       '  -H "x-ms-blob-type: BlockBlob" \\',
       "  --data-binary @example.txt",
     ]);
-    const list = l.indexOf(`curl -sS --fail-with-body "${GW}/outbound?restype=container&comp=list&prefix=nordlys%2F" \\`);
+    const list = l.indexOf(
+      `curl -sS --fail-with-body "${GW}/outbound?restype=container&comp=list&prefix=nordlys%2F" \\`,
+    );
     expect(l.slice(list, list + 4)).toEqual([
       `curl -sS --fail-with-body "${GW}/outbound?restype=container&comp=list&prefix=nordlys%2F" \\`,
       ...H,
@@ -84,7 +93,10 @@ describe("handover through the payload manager's gateway", () => {
 
   it("the JSON twin carries the same gateway examples", () => {
     const settings = stackSettings("test");
-    const json = handoverJson(partnerFacts(settings, NORDLYS, { azure: { clientId: CLIENT_ID, tenantId: settings.azure.tenantId } }), meta("test"));
+    const json = handoverJson(
+      partnerFacts(settings, NORDLYS, { azure: { clientId: CLIENT_ID, tenantId: settings.azure.tenantId } }),
+      meta("test"),
+    );
     expect(json.examples.gateway?.entraToken.slice(0, 3)).toEqual([
       `az login --service-principal -u ${CLIENT_ID} -t 6ee535f2-3064-4ac9-81d8-4ceb2ff790c6 --federated-token "$(cat skyporten-token.jwt)" --allow-no-subscriptions`,
       "# The gateway routes on the Entra token's audience: request it for https://bnplmextnwesttest.blob.core.windows.net exactly.",
@@ -100,7 +112,34 @@ describe("handover through the payload manager's gateway", () => {
       '  --data-urlencode client_assertion="$(cat skyporten-token.jwt)" | jq -r .access_token)',
     ]);
     expect(json.examples.gateway?.rest[0]).toBe("# List outbound/nordlys/");
-    expect(json.examples.gateway?.dotnet.at(-1)).toBe('await container.GetBlobClient("v1/inbound/example.txt").UploadAsync("example.txt", overwrite: false);');
+    expect(json.examples.gateway?.dotnet.at(-1)).toBe(
+      'await container.GetBlobClient("v1/inbound/example.txt").UploadAsync("example.txt", overwrite: false);',
+    );
+  });
+
+  it("the JSON twin names no storage-account endpoint when a gateway is set: grant urls are gateway urls", () => {
+    const settings = stackSettings("test");
+    const json = handoverJson(
+      partnerFacts(settings, NORDLYS, { azure: { clientId: CLIENT_ID, tenantId: settings.azure.tenantId } }),
+      meta("test"),
+    );
+    expect(json.partner.azure?.grants.map((g) => [g.url, g.gatewayUrl])).toEqual([
+      [
+        "https://test.api.apps.banenor.no/payload-manager/v1/outbound/nordlys",
+        "https://test.api.apps.banenor.no/payload-manager/v1/outbound/nordlys",
+      ],
+      [
+        "https://test.api.apps.banenor.no/payload-manager/v1/inbound",
+        "https://test.api.apps.banenor.no/payload-manager/v1/inbound",
+      ],
+    ]);
+    expect([json.partner.azure?.blobEndpoint, json.partner.azure?.dfsEndpoint]).toEqual([null, null]);
+    // Only the token audience may name the account (the gateway routes on it); no endpoint URL of its own.
+    expect(JSON.stringify(json.partner)).not.toMatch(/bnplmextnwesttest\.(dfs|blob)\.core\.windows\.net\//);
+    const direct = handoverJson(partnerFacts(withoutGateway(), NORDLYS), meta("test"));
+    expect(direct.partner.azure?.grants[0]?.url).toBe(
+      "https://bnplmextnwesttest.dfs.core.windows.net/outbound/nordlys",
+    );
   });
 
   it("prod stack: the prod gateway, account, issuer and token endpoint", () => {
@@ -164,7 +203,9 @@ describe("with a gateway, no storage example bypasses it (property)", () => {
           // Only as the token audience, never as a place to call.
           expect(md.split(audience).join("<audience>")).not.toMatch(/core\.windows\.net/);
           expect(md).not.toMatch(/--account-name|az storage /);
-          const targets = [...md.matchAll(/curl -sS --fail-with-body(?: -X PUT| -o \S+)? "([^"]+)"/g)].map((m) => m[1]!);
+          const targets = [...md.matchAll(/curl -sS --fail-with-body(?: -X PUT| -o \S+)? "([^"]+)"/g)].map(
+            (m) => m[1]!,
+          );
           expect(targets.length).toBeGreaterThan(0);
           for (const t of targets) expect(t.startsWith(`${url}/`)).toBe(true);
         },
