@@ -1,7 +1,7 @@
 import { awsManifestProblems } from "./aws/validate";
 import { aclPlanProblems } from "./azure/acl/plan";
 import { federatedTrustProblems, skyportenTrust } from "./azure/identity";
-import type { FieldProblem } from "./manifest/load";
+import type { FieldProblem, ManifestChecks } from "./manifest/load";
 import type { Manifest } from "./manifest/schema";
 import { subjectFor } from "./naming";
 import type { Settings } from "./settings/schema";
@@ -13,8 +13,8 @@ import type { Settings } from "./settings/schema";
  * partition, a partner's IAM policy over IAM's size limits, federated credential limits, and, as a safety net,
  * any ACL plan problem the manifest rules did not already catch. Pass it as `checks` to the manifest loader.
  */
-export function stackChecks(settings: Settings): (manifest: Manifest) => FieldProblem[] {
-  return (manifest) => {
+export function stackChecks(settings: Settings): ManifestChecks {
+  const check = (manifest: Manifest): FieldProblem[] => {
     const out: FieldProblem[] = [...awsManifestProblems(settings, manifest)];
     manifest.partners.forEach((p, i) => {
       if (p.status !== "active") return;
@@ -30,4 +30,16 @@ export function stackChecks(settings: Settings): (manifest: Manifest) => FieldPr
     for (const message of aclPlanProblems(manifest)) out.push({ path: ["containers"], message });
     return out;
   };
+  // What the checks depend on: the settings alone, so equal settings check alike (the loader may reuse a load).
+  // Keys sorted: settings read from a stack file and from Pulumi's config are equal but built in another order.
+  // The manifest's own path is no input of the checks (a plan may name the file in another spelling).
+  return Object.assign(check, { key: canonicalJson({ ...settings, manifest: undefined }) });
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
