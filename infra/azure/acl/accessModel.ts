@@ -1,4 +1,4 @@
-import type { Manifest } from "../../manifest/schema";
+import type { Manifest, Partner } from "../../manifest/schema";
 import { GROUP_LEVELS, membershipsFor, roleForLevel, ROLE_DEFINITION_IDS, type GroupLevel } from "../model";
 import { v5 as uuidv5 } from "uuid";
 import { aclPlansUnchecked, planAcls, renderAclEntries, type AclPrincipal, type PathAclPlan } from "./plan";
@@ -372,28 +372,60 @@ interface DataItem {
  * One finding per (container, accessor, owner): the first operation found.
  */
 export function crossPartnerAccess(manifest: Pick<Manifest, "containers" | "partners">): CrossAccess[] {
-  const ids = modelIdentities;
-  const asActive = { containers: manifest.containers, partners: manifest.partners.map((p) => ({ ...p, status: "active" as const })) };
-  const plans = aclPlansUnchecked(asActive);
-  const world = worldFromManifest(asActive, ids, undefined, []);
-
   const granted = new Map<string, string[]>(); // container -> granted directories ("/a/b")
   for (const p of manifest.partners)
     for (const g of p.azure)
-      if (g.path !== undefined) granted.set(g.container, [...(granted.get(g.container) ?? []), absolute(g.path)]);
-
-  // A drop-box writer (`-wx` on the root) can create any directory before the platform does, and then owns it
-  // with the owner's full rights: the first writer who is not offboarded is assumed to have done so.
-  for (const [container, dirs] of granted) {
-    const writer = manifest.partners.find(
-      (p) => p.status !== "offboarded" && p.azure.some((g) => g.container === container && g.path === undefined && g.access !== "read"),
+      if (g.path !== undefined)
+        granted.set(g.container, [...(granted.get(g.container) ?? []), absolute(g.path)]);
+  // A writer on the whole container (`-wx` on the root, or read-write) can create any directory before the
+  // platform does, and then owns it with the owner's full rights. Any of them may be the one who did: one world
+  // per choice (the k-th writer of every container), and the union of what each world lets partners reach, so
+  // the answer does not depend on the order of the manifest's entries.
+  const writers = new Map<string, Partner[]>();
+  for (const container of granted.keys())
+    writers.set(
+      container,
+      manifest.partners.filter(
+        (p) =>
+          p.status !== "offboarded" &&
+          p.azure.some((g) => g.container === container && g.path === undefined && g.access !== "read"),
+      ),
     );
+  const choices = Math.max(1, ...[...writers.values()].map((w) => w.length));
+  const found = new Map<string, CrossAccess>();
+  for (let k = 0; k < choices; k++) {
+    for (const x of crossPartnerAccessIn(manifest, granted, (container) => writers.get(container)?.[k]))
+      if (!found.has(crossKey(x))) found.set(crossKey(x), x);
+  }
+  return [...found.values()];
+}
+
+const crossKey = (x: Pick<CrossAccess, "container" | "accessor" | "owner">) =>
+  `${x.container}\u0000${x.accessor}\u0000${x.owner}`;
+
+/** One world of crossPartnerAccess: `writerOf(container)` created the granted directories there first. */
+function crossPartnerAccessIn(
+  manifest: Pick<Manifest, "containers" | "partners">,
+  granted: ReadonlyMap<string, string[]>,
+  writerOf: (container: string) => Partner | undefined,
+): CrossAccess[] {
+  const ids = modelIdentities;
+  const asActive = {
+    containers: manifest.containers,
+    partners: manifest.partners.map((p) => ({ ...p, status: "active" as const })),
+  };
+  const plans = aclPlansUnchecked(asActive);
+  const world = worldFromManifest(asActive, ids, undefined, []);
+
+  for (const [container, dirs] of granted) {
+    const writer = writerOf(container);
     if (writer === undefined || !world.containers.has(container)) continue;
     for (const dir of dirs) {
       const segments = dir.split("/").slice(1);
       segments.forEach((_, i) => {
         const d = `/${segments.slice(0, i + 1).join("/")}`;
-        if (!world.containers.get(container)!.has(d)) createItem(world, ids.partnerId(writer.orgNumber), container, d, "directory", true);
+        if (!world.containers.get(container)!.has(d))
+          createItem(world, ids.partnerId(writer.orgNumber), container, d, "directory", true);
       });
     }
   }
@@ -418,12 +450,21 @@ export function crossPartnerAccess(manifest: Pick<Manifest, "containers" | "part
         put(g.container, `/d-${tag}/f`, "file", p.orgNumber);
       }
       const dirs = [area, ...(granted.get(g.container) ?? []).filter((d) => d !== area && inside(d, area))];
-      for (const dir of new Set(dirs)) put(g.container, `${dir === "/" ? "" : dir}/f-${tag}`, "file", p.orgNumber);
+      for (const dir of new Set(dirs))
+        put(g.container, `${dir === "/" ? "" : dir}/f-${tag}`, "file", p.orgNumber);
     });
   }
   for (const plan of plans) {
     if (plan.owner.kind !== "partner") continue;
-    applyEntries(world, plan.container, plan.path, renderAclEntries(plan, (pr) => (pr.kind === "group" ? ids.groupId(pr.container, pr.level) : ids.partnerId(pr.orgNumber))), plan.recursive);
+    applyEntries(
+      world,
+      plan.container,
+      plan.path,
+      renderAclEntries(plan, (pr) =>
+        pr.kind === "group" ? ids.groupId(pr.container, pr.level) : ids.partnerId(pr.orgNumber),
+      ),
+      plan.recursive,
+    );
   }
 
   // Files first: the finding then names the file reached rather than the directory listed.
@@ -434,16 +475,31 @@ export function crossPartnerAccess(manifest: Pick<Manifest, "containers" | "part
     const principal = ids.partnerId(a.orgNumber);
     for (const item of items) {
       if (item.owner === a.orgNumber) continue;
-      const key = `${item.container}\u0000${a.orgNumber}\u0000${item.owner}`;
+      const key = crossKey({ container: item.container, accessor: a.orgNumber, owner: item.owner });
       if (found.has(key)) continue;
       const tries: [Operation, string][] =
         item.kind === "file"
-          ? [["read", item.path], ["write", item.path], ["delete", item.path]]
-          : [["list", item.path], ["delete", item.path], ["create", `${item.path}/new-${a.orgNumber}`]];
+          ? [
+              ["read", item.path],
+              ["write", item.path],
+              ["delete", item.path],
+            ]
+          : [
+              ["list", item.path],
+              ["delete", item.path],
+              ["create", `${item.path}/new-${a.orgNumber}`],
+            ];
       for (const [op, path] of tries) {
         const d = checkAccess(world, principal, op, item.container, path);
         if (d.allowed && d.by !== "denied") {
-          found.set(key, { container: item.container, accessor: a.orgNumber, owner: item.owner, op, path, by: d.by });
+          found.set(key, {
+            container: item.container,
+            accessor: a.orgNumber,
+            owner: item.owner,
+            op,
+            path,
+            by: d.by,
+          });
           break;
         }
       }

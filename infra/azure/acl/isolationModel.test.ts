@@ -175,6 +175,49 @@ const manifestArb = fc
     ),
   );
 
+describe("the access model does not depend on the order of the manifest's entries", () => {
+  // Found by the property below: the model let only the FIRST whole-container writer pre-create another
+  // partner's directory, so a drop-box writer listed after a read-write partner reached nothing there.
+  const offboarded = {
+    orgNumber: "917422575",
+    name: "P 917422575",
+    status: "offboarded" as const,
+    azure: [{ container: "c-two", access: "read" as const, path: "a/b" }],
+    aws: [],
+  };
+  const readWrite = {
+    orgNumber: "991825827",
+    name: "P 991825827",
+    status: "active" as const,
+    azure: [{ container: "c-two", access: "read-write" as const }],
+    aws: [],
+  };
+  const dropBox = {
+    orgNumber: "910000012",
+    name: "P 910000012",
+    status: "active" as const,
+    azure: [{ container: "c-two", access: "write" as const }],
+    aws: [],
+  };
+  const containers = [{ name: "c-two", adopt: false, shared: false }];
+  const pairs = (partners: (typeof offboarded | typeof readWrite | typeof dropBox)[]) =>
+    crossPartnerAccess({ containers, partners })
+      .map((x) => `${x.accessor}->${x.owner}`)
+      .sort();
+
+  it("either whole-container writer may have created the offboarded partner's directory: both orders, same answer", () => {
+    const expected = [
+      "910000012->917422575",
+      "910000012->991825827",
+      "991825827->910000012",
+      "991825827->917422575",
+    ];
+    expect(pairs([offboarded, readWrite, dropBox])).toEqual(expected);
+    expect(pairs([offboarded, dropBox, readWrite])).toEqual(expected);
+    expect(pairs([dropBox, readWrite, offboarded])).toEqual(expected);
+  });
+});
+
 describe("validator and access model agree on generated manifests", () => {
   it("Azure: an isolation error in a container that is not shared exactly where the model finds cross-partner access", () => {
     fc.assert(
