@@ -23,6 +23,7 @@ import {
 } from "./lib/canary/testing/world";
 import { CliError } from "./lib/cli";
 import { TEST_AUDIENCE, TEST_SCOPE } from "./lib/explainTestIssuer";
+import { captureOutput } from "../test/support/captureOutput";
 
 /**
  * `npm run canary` end to end against local servers only (127.0.0.1): the Skyporten token endpoint in front of
@@ -86,16 +87,7 @@ beforeEach(() => {
   world!.deployed();
   stdout = [];
   stderr = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    everything.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    everything.push(String(chunk));
-    return true;
-  });
+  captureOutput({ stdout, stderr, everything });
 });
 afterEach(() => {
   vi.restoreAllMocks();

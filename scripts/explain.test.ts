@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { explain } from "./explain";
 import { CliError } from "./lib/cli";
 import { startLocalIssuer, TEST_ISSUER, type LocalIssuer } from "./lib/explainTestIssuer";
+import { captureOutput } from "../test/support/captureOutput";
 
 /** In-process runs of `npm run explain` against the sample stack (Pulumi.test.yaml, stacks/test.yaml). */
 
@@ -33,16 +34,7 @@ afterAll(async () => {
 beforeEach(() => {
   stdout = [];
   stderr = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    everything.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    everything.push(String(chunk));
-    return true;
-  });
+  captureOutput({ stdout, stderr, everything });
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { handover } from "./handover";
 import { CliError } from "./lib/cli";
 import type { HandoverJson } from "./lib/handover";
+import { captureOutput } from "../test/support/captureOutput";
 
 /** In-process runs of `npm run handover` on the sample stack (Pulumi.test.yaml, stacks/test.yaml). */
 
@@ -19,14 +20,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
   stdout = [];
   stderr = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
+  captureOutput({ stdout, stderr });
 });
 afterEach(() => vi.restoreAllMocks());
 
