@@ -7,16 +7,8 @@ import { loadManifestText } from "../../infra/manifest/load";
 import type { Manifest } from "../../infra/manifest/schema";
 import { stackSettings } from "../../infra/settings";
 import { CliError } from "./cli";
-import {
-  accessRows,
-  diffAgainstBase,
-  formatDiffMarkdown,
-  planManifestInChild,
-  readManifestAtRef,
-  semanticDiff,
-  baseForDiff,
-  type SemanticDiff,
-} from "./diff";
+import { accessRows, formatDiffMarkdown, semanticDiff, type SemanticDiff } from "./diff";
+import { baseForDiff, diffAgainstBase, planManifestInChild, readManifestAtRef } from "./diffBase";
 import type { PlanJson } from "./plan";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
