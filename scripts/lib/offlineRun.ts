@@ -138,13 +138,9 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
   const settings = parseSettings(settingsRaw, options.configFile ?? `Pulumi.${options.stack}.yaml`);
 
   const resources: RecordedResource[] = [];
-  let nCalls = 0;
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        nCalls++;
-        if (process.env.HEAPPROF_AT && nCalls === Number(process.env.HEAPPROF_AT)) { (globalThis as unknown as { takeHeapProfile: () => void }).takeHeapProfile(); }
-        if (process.env.LIVE_EVERY && nCalls % Number(process.env.LIVE_EVERY) === 1) { (globalThis as unknown as { gc: () => void }).gc(); process.stderr.write(`live at newResource #${nCalls}: ${Math.round(process.memoryUsage().heapUsed/1048576)} MiB, recorded ${resources.length}\n`); }
         const inputs = (args.inputs ?? {}) as Record<string, unknown>;
         const urn = `urn:pulumi:${options.stack}::${PROJECT}::${args.type}::${args.name}`;
         return mockState(settings, args.type, urn, args.name, inputs);
