@@ -39,10 +39,26 @@ export interface StackResult {
 }
 
 /**
+ * Let the event loop run once: every registration that can complete does, before the program goes on.
+ * setImmediate, not a resolved promise: the SDK's registrations are chains of promises, and the event loop reaches
+ * the check phase only when all of them that can settle have settled.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * The whole stack from typed settings and manifest. Pure wiring: every decision is made by the functions the
  * components call. Offboarded partners get no resources, only an output entry saying so.
+ *
+ * Partners are built one at a time with a turn of the event loop after each. A resource's registration is a chain
+ * of promises (its inputs, its parent's URN, the engine's answer); built in one synchronous loop, every partner's
+ * chains would wait until the last partner is built, and at 1,000 partners that graph is most of the memory and,
+ * through the garbage collector, most of the time of the offline plan (npm run bench: 880 -> 445 MiB, 7.7 -> 4.1 s).
+ * With an engine, the registrations of one partner go out while the next is being built. Which resources are
+ * registered, with which inputs, does not change (test/loadPath.test.ts compares them with the offline plan).
  */
-export function defineStack(settings: Settings, manifest: Manifest, secrets: StackSecrets = {}): StackResult {
+export async function defineStack(settings: Settings, manifest: Manifest, secrets: StackSecrets = {}): Promise<StackResult> {
   // Every ACL decision up front (throws, naming the partner, when a path would exceed ADLS limits).
   const acls = planAcls(manifest);
   const azure = new AzurePlatform("azure", { settings, containers: manifest.containers, acls });
@@ -84,6 +100,7 @@ export function defineStack(settings: Settings, manifest: Manifest, secrets: Sta
       base.aws = awsPartnerOutputs({ settings, partner, roleArn: component.awsRoleArn, providerArn: aws.platform.providerArn });
     }
     partners[partner.orgNumber] = base;
+    await nextTurn();
   }
   return { partners };
 }

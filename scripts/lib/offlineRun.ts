@@ -188,7 +188,10 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Off
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation(withoutAliases);
-      return (await import(entry)) as Record<string, unknown>;
+      // As Pulumi's runner does (cmd/run/run.js): an exported function is the program; call it and await it.
+      const loaded = (await import(entry)) as { default?: unknown };
+      const program = loaded.default ?? loaded;
+      return (await (typeof program === "function" ? (program as () => unknown)() : program)) as Record<string, unknown>;
     });
     await pulumi.runtime.disconnect();
   } finally {
