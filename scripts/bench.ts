@@ -2,7 +2,7 @@
  * npm run bench -- [--sizes 10,100,1000] [--stack test]
  *
  * For each size: plans a generated manifest (each partner: whole-container read, path write, AWS prefix grant) with
- * `npm run plan`'s own code and node flags, then runs the floor: Pulumi's bare mock runtime registering trivial
+ * `npm run plan`'s own code, then runs the floor: Pulumi's bare mock runtime registering trivial
  * resources in the same number and parent tree (scripts/lib/benchFloor.ts). Prints both and their ratio: wall time
  * of the process, its CPU time (steadier than wall time on a shared machine) and its peak RSS. Targets on a 2-core
  * machine at 1,000 partners: the plan within 1.5x of the floor in time and peak RSS, and under 1 GiB.
@@ -19,7 +19,6 @@ import { parseSample, type ProcessSample } from "./lib/benchSample";
 import { benchmarkManifest } from "./lib/generate";
 import type { PlanJson } from "./lib/plan";
 import type { RefreshCost } from "../policies/rules/refreshCost";
-import { PLAN_NODE_FLAGS } from "./lib/planChild";
 
 const run = promisify(execFile);
 const USAGE = "usage: npm run bench -- [--sizes 10,100,1000] [--stack test]";
@@ -53,7 +52,6 @@ async function sample(stack: string, partners: number): Promise<BenchRow> {
     const shapeFile = path.join(dir, "shape.json");
     fs.writeFileSync(manifest, stringify(benchmarkManifest(partners)));
     const plan = await measure([
-      ...PLAN_NODE_FLAGS,
       "--import",
       "tsx",
       path.join("scripts", "lib", "benchChild.ts"),
@@ -140,7 +138,7 @@ export async function bench(argv: string[]): Promise<number> {
     throw new CliError(`--sizes takes whole numbers 1-20000\n${USAGE}`);
   const stack = values.stack ?? "test";
   process.stdout.write(
-    `offline plan benchmark, stack ${stack}, node ${process.version}, ${os.cpus().length} cpus, plan node flags: ${PLAN_NODE_FLAGS.join(" ") || "(none)"}\n`,
+    `offline plan benchmark, stack ${stack}, node ${process.version}, ${os.cpus().length} cpus\n`,
   );
   process.stdout.write(`start: ${conditions()}\n\n${BENCH_HEADER}\n`);
   const rows: BenchRow[] = [];

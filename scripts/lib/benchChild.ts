@@ -3,7 +3,7 @@
  * own code on a manifest, writing the plan JSON, and prints one JSON line last: its exit code, the plan's run
  * time, the process's CPU time and peak RSS. The summary the plan prints comes before that line.
  *
- * usage: node <PLAN_NODE_FLAGS> --import tsx scripts/lib/benchChild.ts <stack> <manifest> <plan.json>
+ * usage: node --import tsx scripts/lib/benchChild.ts <stack> <manifest> <plan.json>
  */
 import { plan } from "../plan";
 import { processUsage, reportSample } from "./benchSample";

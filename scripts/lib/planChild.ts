@@ -7,16 +7,6 @@ import type { PlanJson } from "./plan";
 
 const run = promisify(execFile);
 
-/**
- * Node.js flags of every plan process: package.json's `plan` script (planChild.test.ts keeps the two equal), the
- * semantic diff's base plan and the benchmark. The plan allocates nearly everything it holds in one burst, while
- * the program constructs its resources, and V8's default heuristics then let the heap grow to several times what
- * is live (1,000 partners: 430 MiB live, up to 1 GiB RSS, varying from run to run with the machine's load). A
- * fixed heap growing factor of 1.5 bounds the old generation by what is live; a 32 MiB semi-space lets more of the
- * burst die young instead of being promoted. npm run bench measures both (https://nodejs.org/api/cli.html#v8-options).
- */
-export const PLAN_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32", "--heap-growing-percent=50"];
-
 export interface ChildPlanResult {
   exitCode: number;
   stdout: string;
@@ -47,7 +37,7 @@ export async function planInChildProcess(args: {
     cliArgs.push("--manifest", manifestFile);
   }
   try {
-    const { stdout, stderr } = await run(process.execPath, [...PLAN_NODE_FLAGS, "--import", "tsx", path.join(projectDir, "scripts", "plan.ts"), ...cliArgs], {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", path.join(projectDir, "scripts", "plan.ts"), ...cliArgs], {
       cwd: projectDir,
       env: { ...process.env, ...args.env },
       maxBuffer: 256 * 1024 * 1024,
