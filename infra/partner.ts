@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GroupMember } from "@pulumi/azuread/groupMember";
-import { needsAwsRole, PartnerAwsRole, type AwsPlatform } from "./aws";
+import { needsAwsRole, PartnerAwsRole, validateAwsPartner, type AwsPlatform } from "./aws";
 import { createPartnerIdentity, federatedTrustProblems, skyportenTrust, type PartnerIdentity } from "./azure/identity";
 import { aclEntryInput, PathAcl, type PathAclPlan } from "./azure/acl";
 import { membershipsFor } from "./azure/model";
@@ -40,6 +40,41 @@ export function validatePartner(settings: Settings, partner: Partner): void {
   if (problems.length > 0) throw new Error(problems.join("\n"));
 }
 
+const adminKeyMissing = "maskinporten.manageScopeAccess is on but the admin client id or the secret adminPrivateKey is not set";
+const noOidcProvider = (orgNumber: string) =>
+  `organization ${orgNumber} has AWS grants but the stack has no Skyporten OIDC provider; enable aws in the stack settings`;
+
+/** What {@link checkPartner} needs: the partner's arguments, with the stack's AWS side as facts, not resources. */
+export interface PartnerCheckArgs extends Omit<SkyportenPartnerArgs, "azure" | "aws"> {
+  /** The stack's AWS side when enabled: its buckets, and whether it creates or adopts the Skyporten OIDC provider. */
+  aws?: { buckets: readonly Bucket[]; hasProvider: boolean };
+}
+
+/**
+ * Every check the partner's component makes before it registers anything, without building anything: its trust,
+ * that its ACL plans name only itself, the Maskinporten admin key when scope access is managed, and its AWS role
+ * (the OIDC provider, undeclared bucket, unsafe prefix, IAM size limits). The program runs it for every partner
+ * before it builds anything (infra/program.ts builds partners one at a time, registrations going out in between);
+ * the component runs it again. Throws one Error naming the organization and the fix.
+ */
+export function checkPartner(args: PartnerCheckArgs): void {
+  const { settings, partner } = args;
+  validatePartner(settings, partner);
+  if (hasAzureIdentity(partner)) {
+    for (const plan of args.acls) {
+      if (plan.entries.some((e) => e.principal.kind !== "partner" || e.principal.orgNumber !== partner.orgNumber))
+        throw new Error(`organization ${partner.orgNumber}: ACL plan for ${plan.container}${plan.path} names another principal`);
+    }
+  }
+  if (partner.status === "active" && settings.maskinporten.manageScopeAccess) {
+    if (args.maskinportenAdminKey === undefined || settings.maskinporten.adminClientId === undefined) throw new Error(adminKeyMissing);
+  }
+  if (args.aws !== undefined && needsAwsRole(partner)) {
+    if (!args.aws.hasProvider) throw new Error(noOidcProvider(partner.orgNumber));
+    validateAwsPartner({ settings, partner, buckets: [...args.aws.buckets] });
+  }
+}
+
 export interface SkyportenPartnerArgs {
   settings: Settings;
   partner: Partner;
@@ -70,7 +105,10 @@ export class SkyportenPartner extends pulumi.ComponentResource {
   constructor(name: string, args: SkyportenPartnerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("skyporten:partner:SkyportenPartner", name, {}, opts);
     const { settings, partner } = args;
-    validatePartner(settings, partner);
+    checkPartner({
+      ...args,
+      aws: args.aws && { buckets: args.aws.buckets, hasProvider: args.aws.platform.providerArn !== undefined },
+    });
     this.orgNumber = partner.orgNumber;
     this.issuer = settings.issuer;
     this.subject = subjectFor(partner.orgNumber, settings.scope);
@@ -104,13 +142,8 @@ export class SkyportenPartner extends pulumi.ComponentResource {
       }
 
       for (const plan of args.acls) {
-        const entries = plan.entries.map((e) => {
-          if (e.principal.kind !== "partner" || e.principal.orgNumber !== partner.orgNumber) {
-            throw new Error(`organization ${partner.orgNumber}: ACL plan for ${plan.container}${plan.path} names another principal`);
-          }
-          // ACL entries name the Entra object (principal) id, never the client id.
-          return aclEntryInput(e, identity.principalId);
-        });
+        // ACL entries name the Entra object (principal) id, never the client id (checkPartner: only this partner's).
+        const entries = plan.entries.map((e) => aclEntryInput(e, identity.principalId));
         new PathAcl(
           pathAclLogicalName(`${name}-`, plan),
           {
@@ -128,9 +161,7 @@ export class SkyportenPartner extends pulumi.ComponentResource {
 
     if (active && settings.maskinporten.manageScopeAccess) {
       const mp = settings.maskinporten;
-      if (args.maskinportenAdminKey === undefined || mp.adminClientId === undefined) {
-        throw new Error("maskinporten.manageScopeAccess is on but the admin client id or the secret adminPrivateKey is not set");
-      }
+      if (args.maskinportenAdminKey === undefined || mp.adminClientId === undefined) throw new Error(adminKeyMissing);
       new ScopeAccess(
         `${name}-scope-access`,
         {
@@ -149,7 +180,7 @@ export class SkyportenPartner extends pulumi.ComponentResource {
 
     if (args.aws !== undefined && needsAwsRole(partner)) {
       const providerArn = args.aws.platform.providerArn;
-      if (providerArn === undefined) throw new Error(`organization ${partner.orgNumber} has AWS grants but the stack has no Skyporten OIDC provider; enable aws in the stack settings`);
+      if (providerArn === undefined) throw new Error(noOidcProvider(partner.orgNumber));
       const role = new PartnerAwsRole(`${name}-aws`, { settings, partner, buckets: [...args.aws.buckets], providerArn, tags }, { parent: this });
       this.awsRoleArn = role.roleArn;
     }
