@@ -64,6 +64,18 @@ describe("handoverMarkdown", () => {
     expect(md).not.toMatch(/(^|[^\\])<!--/m);
   });
 
+  it("a path that begins with '-' is attached to --path, so az does not read it as an option", () => {
+    const dash = partner({ orgNumber: "910000012", azure: [{ container: "outbound", access: "read-write", path: "-reports/2027" }] });
+    const l = lines(handoverMarkdown(partnerFacts(settings(), dash), offline));
+    expect(l).toContain(
+      "az storage fs file list --auth-mode login --account-name stsky --file-system outbound --path=-reports/2027 --output table",
+    );
+    expect(l).toContain(
+      "az storage fs file upload --auth-mode login --account-name stsky --file-system outbound --path=-reports/2027/example.txt --source ./example.txt",
+    );
+    expect(l.some((line) => / --path -/.test(line))).toBe(false);
+  });
+
   it("Azure-only partner: Azure section with login, SDK variables and per-grant commands; no AWS", () => {
     const md = handoverMarkdown(partnerFacts(settings(), azureOnly), offline);
     expect(headings(md)).toEqual([

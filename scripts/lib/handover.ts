@@ -129,14 +129,16 @@ function azureGrantCommands(azure: AzureFacts, g: AzureGrantFact): string[] {
         `az storage blob upload --auth-mode login --account-name ${account} --container-name ${g.container} --name example.txt --file ./example.txt`,
       );
   } else {
-    // A path grant is an ACL on the directory: the Data Lake (dfs) commands address it directly.
+    // A path grant is an ACL on the directory: the Data Lake (dfs) commands address it directly. A path may begin
+    // with "-" ("-reports"), which az's argument parser would take for an option: then the value is attached.
+    const pathArg = (value: string) => (value.startsWith("-") ? `--path=${value}` : `--path ${value}`);
     if (canRead)
       lines.push(
-        `az storage fs file list --auth-mode login --account-name ${account} --file-system ${g.container} --path ${g.path} --output table`,
+        `az storage fs file list --auth-mode login --account-name ${account} --file-system ${g.container} ${pathArg(g.path)} --output table`,
       );
     if (canWrite)
       lines.push(
-        `az storage fs file upload --auth-mode login --account-name ${account} --file-system ${g.container} --path ${g.path}/example.txt --source ./example.txt`,
+        `az storage fs file upload --auth-mode login --account-name ${account} --file-system ${g.container} ${pathArg(`${g.path}/example.txt`)} --source ./example.txt`,
       );
   }
   return lines;
