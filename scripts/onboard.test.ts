@@ -154,6 +154,20 @@ describe("onboard promote, suspend, reinstate, offboard", () => {
     expect(err[0]).toMatch(/^.*prod\.yaml:\d+:16 partners\[\d+\]\.orgNumber: organization 123456785 is listed twice \(first at partners\[\d+\]\); merge the two entries$/);
   });
 
+  it("promote of a suspended partner keeps it suspended and asks for no handover or scope access", async () => {
+    const argv = ["promote", "--org", "812345672", "--from", "test", "--to", "prod", "--from-manifest", testFile, "--to-manifest", prodFile];
+    await expect(onboard(argv, io()), err.join("\n")).resolves.toBe(0);
+    expect(fs.readFileSync(prodFile, "utf8")).toContain("  - orgNumber: \"812345672\"\n    name: Banemontasje Nord AS\n    status: suspended\n");
+    expect(out).toEqual([
+      `${prodFile}: copied organization 812345672 (Banemontasje Nord AS) from ${testFile}; the manifest is valid`,
+      `organization 812345672 is suspended in ${testFile}, and so it is in ${prodFile}: it gets no access in prod until reinstated`,
+      "Next steps:",
+      `  1. Open a pull request with ${prodFile}; its checks post the access diff (locally: npm run plan -- --stack prod --base origin/main).`,
+      "  2. When the partner is to have access in prod: npm run onboard -- reinstate --stack prod --org 812345672",
+    ]);
+    expect(validate(["--stack", "prod", prodFile])).toBe(0);
+  });
+
   it("suspend then reinstate gives the manifest back byte for byte", async () => {
     await expect(onboard(["suspend", "--stack", "test", "--org", "910000012", "--manifest", testFile], io())).resolves.toBe(0);
     expect(fs.readFileSync(testFile, "utf8")).toBe(SAMPLE_TEST.replace("    name: Nordlys Logistikk AS\n", "    name: Nordlys Logistikk AS\n    status: suspended\n"));

@@ -287,8 +287,15 @@ function promote(argv: string[], io: OnboardIo): number {
   if (!check(toFile, text, io)) return 1;
   write(toFile, toText, asWritten(toText, text));
   const loaded = loadManifestText(text, toFile);
-  const name = loaded.ok ? (loaded.manifest.partners.find((p) => p.orgNumber === org)?.name ?? "") : "";
-  io.out(`${toFile}: copied organization ${org} (${name}) from ${fromFile}; the manifest is valid`);
+  const copied = loaded.ok ? loaded.manifest.partners.find((p) => p.orgNumber === org) : undefined;
+  io.out(`${toFile}: copied organization ${org} (${copied?.name ?? ""}) from ${fromFile}; the manifest is valid`);
+  if (copied?.status === "suspended") {
+    // The entry keeps its status: a suspended partner gets its identity in the target stack, but no access, no
+    // scope and no handover until it is reinstated there.
+    io.out(`organization ${org} is suspended in ${fromFile}, and so it is in ${toFile}: it gets no access in ${to} until reinstated`);
+    printSteps(io, [prStep(toFile, to), `When the partner is to have access in ${to}: npm run onboard -- reinstate --stack ${to} --org ${org}`]);
+    return 0;
+  }
   printSteps(io, [prStep(toFile, to), handoverStep(to, org), scopeStep(toSettings, org, true)]);
   return 0;
 }
