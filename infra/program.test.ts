@@ -95,6 +95,17 @@ describe("defineStack", () => {
     expect(registered).toEqual([]);
   });
 
+  it("registers nothing, not even the Azure platform, when the AWS platform's settings are refused", async () => {
+    registered.length = 0;
+    // A well-formed provider ARN of another account: the settings accept it, AwsPlatform does not.
+    const settings = settingsFixture({
+      aws: { region: "eu-north-1", accountId: "123456789012", oidcProviderArn: "arn:aws:iam::210987654321:oidc-provider/test.sky.maskinporten.no" },
+    });
+    await expect(defineStack(settings, manifest())).rejects.toThrow(/^AWS settings are invalid:\n- aws\.oidcProviderArn/);
+    await settle();
+    expect(registered).toEqual([]);
+  });
+
   it("builds one partner at a time: each partner's resources reach the engine before the next partner's", async () => {
     registered.length = 0;
     const { partners } = await defineStack(settingsFixture(), manifest());
