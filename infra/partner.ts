@@ -5,7 +5,7 @@ import { createPartnerIdentity, federatedTrustProblems, skyportenTrust, type Par
 import { aclEntryInput, PathAcl, type PathAclPlan } from "./azure/acl";
 import { membershipsFor } from "./azure/model";
 import { pathAclLogicalName, type AzurePlatform } from "./azure/platform";
-import { ScopeAccess } from "./maskinporten";
+import { ScopeAccess, scopeAccessArgsProblems, type ScopeAccessArgs } from "./maskinporten";
 import type { Bucket, Partner } from "./manifest/schema";
 import { groupMemberLogicalName, subjectFor } from "./naming";
 import { safeTagValue } from "./tags";
@@ -44,6 +44,21 @@ const adminKeyMissing = "maskinporten.manageScopeAccess is on but the admin clie
 const noOidcProvider = (orgNumber: string) =>
   `organization ${orgNumber} has AWS grants but the stack has no Skyporten OIDC provider; enable aws in the stack settings`;
 
+/** The arguments of an active partner's ScopeAccess: the settings' Maskinporten section and the admin key. */
+function scopeAccessArgs(settings: Settings, partner: Partner, adminClientId: string, adminPrivateKey: pulumi.Input<string>): ScopeAccessArgs {
+  const mp = settings.maskinporten;
+  return {
+    orgNumber: partner.orgNumber,
+    scope: settings.scope,
+    apiBaseUrl: mp.apiBaseUrl,
+    tokenEndpoint: mp.tokenEndpoint,
+    tokenAudience: mp.tokenAudience,
+    adminClientId,
+    adminKeyId: mp.adminKeyId,
+    adminPrivateKey,
+  };
+}
+
 /** What {@link checkPartner} needs: the partner's arguments, with the stack's AWS side as facts, not resources. */
 export interface PartnerCheckArgs extends Omit<SkyportenPartnerArgs, "azure" | "aws"> {
   /** The stack's AWS side when enabled: its buckets, and whether it creates or adopts the Skyporten OIDC provider. */
@@ -52,8 +67,9 @@ export interface PartnerCheckArgs extends Omit<SkyportenPartnerArgs, "azure" | "
 
 /**
  * Every check the partner's component makes before it registers anything, without building anything: its trust,
- * that its ACL plans name only itself, the Maskinporten admin key when scope access is managed, and its AWS role
- * (the OIDC provider, undeclared bucket, unsafe prefix, IAM size limits). The program runs it for every partner
+ * that its ACL plans name only itself, when scope access is managed the Maskinporten admin key and ScopeAccess's
+ * own checks of its arguments (the settings accept URLs of different Digdir environments, ScopeAccess does not),
+ * and its AWS role (the OIDC provider, undeclared bucket, unsafe prefix, IAM size limits). The program runs it for every partner
  * before it builds anything (infra/program.ts builds partners one at a time, registrations going out in between);
  * the component runs it again. Throws one Error naming the organization and the fix.
  */
@@ -68,6 +84,9 @@ export function checkPartner(args: PartnerCheckArgs): void {
   }
   if (partner.status === "active" && settings.maskinporten.manageScopeAccess) {
     if (args.maskinportenAdminKey === undefined || settings.maskinporten.adminClientId === undefined) throw new Error(adminKeyMissing);
+    const problems = scopeAccessArgsProblems(scopeAccessArgs(settings, partner, settings.maskinporten.adminClientId, args.maskinportenAdminKey));
+    if (problems.length > 0)
+      throw new Error(`organization ${partner.orgNumber}: Maskinporten scope access cannot be granted: ${problems.join("; ")}`);
   }
   if (args.aws !== undefined && needsAwsRole(partner)) {
     if (!args.aws.hasProvider) throw new Error(noOidcProvider(partner.orgNumber));
@@ -162,20 +181,7 @@ export class SkyportenPartner extends pulumi.ComponentResource {
     if (active && settings.maskinporten.manageScopeAccess) {
       const mp = settings.maskinporten;
       if (args.maskinportenAdminKey === undefined || mp.adminClientId === undefined) throw new Error(adminKeyMissing);
-      new ScopeAccess(
-        `${name}-scope-access`,
-        {
-          orgNumber: partner.orgNumber,
-          scope: settings.scope,
-          apiBaseUrl: mp.apiBaseUrl,
-          tokenEndpoint: mp.tokenEndpoint,
-          tokenAudience: mp.tokenAudience,
-          adminClientId: mp.adminClientId,
-          adminKeyId: mp.adminKeyId,
-          adminPrivateKey: args.maskinportenAdminKey,
-        },
-        { parent: this },
-      );
+      new ScopeAccess(`${name}-scope-access`, scopeAccessArgs(settings, partner, mp.adminClientId, args.maskinportenAdminKey), { parent: this });
     }
 
     if (args.aws !== undefined && needsAwsRole(partner)) {

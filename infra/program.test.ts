@@ -35,11 +35,12 @@ beforeAll(async () => {
 const ORGS = ["910000012", "917422575", "921345674"] as const;
 
 /** A manifest (only the schema's checks, not the stack's) of the three partners, each with Azure and AWS grants. */
-function manifest(lastPartnerPrefixes = 1): Manifest {
+function manifest(lastPartnerPrefixes = 1, firstStatus: "active" | "suspended" = "active"): Manifest {
   const partner = (org: string, i: number, prefixes: number) =>
     [
       `  - orgNumber: "${org}"`,
       `    name: Partner ${i} AS`,
+      ...(i === 0 && firstStatus !== "active" ? [`    status: ${firstStatus}`] : []),
       `    azure:`,
       `      - container: outbound`,
       `        access: read`,
@@ -76,6 +77,31 @@ describe("defineStack", () => {
     await expect(defineStack(settingsFixture(), manifest(200))).rejects.toThrow(
       /^AWS role of partner 921345674 cannot be created:\n- .*10240/s,
     );
+    await settle();
+    expect(registered).toEqual([]);
+  });
+
+  it("registers nothing when scope access would be refused for an active partner after a suspended one", async () => {
+    registered.length = 0;
+    // Settings accept any https URLs; the environments of the token endpoint (prod) and the API (test) disagree,
+    // which ScopeAccess refuses. The first partner is suspended (no scope access), so it would be built first.
+    const settings = settingsFixture({
+      maskinporten: { manageScopeAccess: true, adminClientId: "admin", adminKeyId: "kid", tokenEndpoint: "https://maskinporten.no/token" },
+    });
+    await expect(defineStack(settings, manifest(1, "suspended"), { maskinportenAdminKey: pulumi.secret("key") })).rejects.toThrow(
+      /917422575.*same Digdir environment/s,
+    );
+    await settle();
+    expect(registered).toEqual([]);
+  });
+
+  it("registers nothing, not even the Azure platform, when the AWS platform's settings are refused", async () => {
+    registered.length = 0;
+    // A well-formed provider ARN of another account: the settings accept it, AwsPlatform does not.
+    const settings = settingsFixture({
+      aws: { region: "eu-north-1", accountId: "123456789012", oidcProviderArn: "arn:aws:iam::210987654321:oidc-provider/test.sky.maskinporten.no" },
+    });
+    await expect(defineStack(settings, manifest())).rejects.toThrow(/^AWS settings are invalid:\n- aws\.oidcProviderArn/);
     await settle();
     expect(registered).toEqual([]);
   });

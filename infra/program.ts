@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AwsPlatform, awsPartnerOutputs, providerPlan, type AwsPartnerOutputs } from "./aws";
+import { AwsPlatform, awsPartnerOutputs, providerPlan, validateAwsPlatform, type AwsPartnerOutputs } from "./aws";
 import { planAcls, type PathAclPlan } from "./azure/acl";
 import { AzurePlatform } from "./azure/platform";
 import type { Manifest, Partner } from "./manifest/schema";
@@ -75,6 +75,8 @@ export async function defineStack(settings: Settings, manifest: Manifest, secret
   for (const partner of built) {
     checkPartner({ settings, partner, acls: aclsOf.get(partner.orgNumber) ?? [], maskinportenAdminKey: secrets.maskinportenAdminKey, aws: awsFacts });
   }
+  // AwsPlatform's own check (e.g. an adopted provider ARN of another account), before the Azure platform is built.
+  if (settings.aws.enabled) validateAwsPlatform(settings, manifest);
 
   const azure = new AzurePlatform("azure", { settings, containers: manifest.containers, acls });
   const aws = settings.aws.enabled ? { platform: new AwsPlatform("aws", { settings, manifest }), buckets: manifest.buckets } : undefined;
