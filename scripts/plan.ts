@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
-import { sharingGroups, sharingLines } from "../infra/manifest/isolation";
+import { leftBehind, leftBehindLines, sharingGroups, sharingLines } from "../infra/manifest/isolation";
 import { stackChecks } from "../infra/stackChecks";
 import { SAMARBEIDSPORTALEN_URL, scopeAccessStep } from "../infra/maskinporten/instructions";
 import { SettingsError } from "../infra/settings";
@@ -83,7 +83,9 @@ export async function plan(argv: string[]): Promise<number> {
     resources: run.resources,
     policyViolations,
   });
-  const notes: string[] = sharingLines(sharingGroups(loaded.manifest)).map((line) => `note: ${line}`);
+  const notes: string[] = [...sharingLines(sharingGroups(loaded.manifest)), ...leftBehindLines(leftBehind(loaded.manifest))].map(
+    (line) => `note: ${line}`,
+  );
   if (!run.settings.maskinporten.manageScopeAccess) {
     // The same URLs the ScopeAccess provider would call (infra/maskinporten), one line per partner to act on.
     const steps = loaded.manifest.partners.map((p) => scopeAccessStep(run.settings, p.orgNumber, p.status));

@@ -84,6 +84,20 @@ describe("npm run validate", () => {
     expect(stdout.join("")).toBe(`${file}: valid (2 partners, 1 containers, 0 buckets)\n`);
   });
 
+  it("a partner granted the directory an offboarded partner used in a shared container: valid, and the note says its files stay", () => {
+    const file = manifestFile(
+      "left-behind.yaml",
+      "containers: [{ name: outbound, shared: true }]",
+      "partners:",
+      '  - { orgNumber: "934567811", name: Old AS, status: offboarded, azure: [{ container: outbound, access: read-write, path: vestland }] }',
+      '  - { orgNumber: "910000012", name: New AS, azure: [{ container: outbound, access: read, path: vestland }] }',
+    );
+    expect(validate(["--today", "2026-01-01", file])).toBe(0);
+    expect(stderr.join("")).toBe(
+      `${file}: note: shared path "vestland" of container "outbound": organization 934567811 is offboarded, but the files it left there stay, and organization 910000012 reaches them (delete them, or give that partner another directory)\n`,
+    );
+  });
+
   it("judges the manifest against the stack's settings: a KMS key of another region or partition is an error at its field", () => {
     const file = manifestFile(
       "kms.yaml",

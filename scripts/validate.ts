@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { formatProblem, loadManifestFile } from "../infra/manifest/load";
-import { sharingGroups, sharingLines } from "../infra/manifest/isolation";
+import { leftBehind, leftBehindLines, sharingGroups, sharingLines } from "../infra/manifest/isolation";
 import type { Settings } from "../infra/settings/schema";
 import { stackChecks } from "../infra/stackChecks";
 import { CliError, parseCli, runMain, settingsFor } from "./lib/cli";
@@ -48,7 +48,8 @@ export function validate(argv: string[]): number {
   }
   const m = result.manifest;
   // Who sees whom where the manifest allows it (shared: true): no field position carries that.
-  for (const line of sharingLines(sharingGroups(m))) process.stderr.write(`${shown}: note: ${line}\n`);
+  for (const line of [...sharingLines(sharingGroups(m)), ...leftBehindLines(leftBehind(m))])
+    process.stderr.write(`${shown}: note: ${line}\n`);
   process.stdout.write(
     `${shown}: valid (${m.partners.length} partners, ${m.containers.length} containers, ${m.buckets.length} buckets${result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : ""})\n`,
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadManifestFile } from "./load";
-import { sharingGroups, sharingLines, someOf } from "./isolation";
+import { leftBehind, leftBehindLines, sharingGroups, sharingLines, someOf } from "./isolation";
 import type { Access, Partner } from "./schema";
 
 const partner = (
@@ -77,5 +77,49 @@ describe("who sees whom (plan and diff notes for shared containers)", () => {
         .join(", ")} and 4990 more reach the files of every partner there`,
     );
     expect(someOf(["a", "b"], 1)).toBe("a and 1 more");
+  });
+});
+
+describe("files an offboarded partner left (plan and validate notes, diff flags)", () => {
+  const input = {
+    containers: [
+      { name: "inbound", shared: true },
+      { name: "outbound", shared: true },
+    ],
+    buckets: [{ name: "b-1", shared: true }],
+    partners: [
+      // Offboarded with a directory and a prefix, and one with a whole container.
+      {
+        ...partner("934567811", [{ container: "outbound", access: "read-write", path: "vestland/reports" }], "offboarded"),
+        aws: [{ bucket: "b-1", prefix: "vestland/", access: "write" as const }],
+      },
+      partner("812345672", [{ container: "inbound", access: "write" }], "offboarded"),
+      // Above, on and below the directory; a neighbour directory reaches nothing.
+      partner("910000012", [{ container: "outbound", access: "read", path: "vestland" }]),
+      partner("917422575", [{ container: "outbound", access: "read", path: "vestland/reports" }], "suspended"),
+      partner("921345674", [{ container: "outbound", access: "read", path: "vestlandet" }]),
+      {
+        ...partner("991825827", [{ container: "inbound", access: "read", path: "nordlys" }]),
+        aws: [{ bucket: "b-1", prefix: "vestland/2027/", access: "read" as const }],
+      },
+      // Two offboarded partners reach nothing of each other's.
+      partner("920000010", [{ container: "outbound", access: "read", path: "vestland" }], "offboarded"),
+    ],
+  };
+
+  it("names each offboarded partner's directory once, with every partner who is not offboarded and reaches it", () => {
+    expect(leftBehindLines(leftBehind(input))).toEqual([
+      'shared path "vestland/reports" of container "outbound": organization 934567811 is offboarded, but the files it left there stay, and organizations 910000012, 917422575 reach them (delete them, or give those partners another directory)',
+      'shared prefix "vestland/" of bucket "b-1": organization 934567811 is offboarded, but the files it left there stay, and organization 991825827 reaches them (delete them, or give that partner another directory)',
+      'shared container "inbound": organization 812345672 is offboarded, but the files it left there stay, and organization 991825827 reaches them (delete them, or give that partner another directory)',
+      'shared path "vestland" of container "outbound": organization 920000010 is offboarded, but the files it left there stay, and organizations 910000012, 917422575 reach them (delete them, or give those partners another directory)',
+    ]);
+  });
+
+  it("with every status, keys the same directories: who reached them before the partner was offboarded", () => {
+    const before = leftBehind({ ...input, partners: input.partners.map((p) => ({ ...p, status: "active" as const })) }, true);
+    const after = leftBehind(input);
+    for (const l of after) expect(before.find((b) => b.key === l.key)?.reachedBy).toEqual(expect.arrayContaining(l.reachedBy));
+    expect(leftBehind({ ...input, partners: input.partners.filter((p) => p.status !== "offboarded") })).toEqual([]);
   });
 });

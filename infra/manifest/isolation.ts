@@ -370,13 +370,16 @@ export function someOf(names: readonly string[], max = 10): string {
     : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 }
 
+/** A container, bucket, path or prefix, for messages. */
+export function placeName(p: { cloud: "azure" | "aws"; scope: string; dir: string | null }): string {
+  const what = p.cloud === "aws" ? "bucket" : "container";
+  if (p.dir === null) return `${what} "${p.scope}"`;
+  return p.cloud === "aws" ? `prefix "${p.dir}/" of bucket "${p.scope}"` : `path "${p.dir}" of container "${p.scope}"`;
+}
+
 /** Where a sharing group is, for messages. */
 export function sharingPlace(g: SharingGroup): string {
-  const what = g.cloud === "aws" ? "bucket" : "container";
-  if (g.dir === null) return `${what} "${g.scope}"`;
-  return g.cloud === "aws"
-    ? `prefix "${g.dir}/" of bucket "${g.scope}"`
-    : `path "${g.dir}" of container "${g.scope}"`;
+  return placeName(g);
 }
 
 /** One line per sharing group: who sees whom (plan summary, validate). */
@@ -393,5 +396,64 @@ export function sharingLines(groups: readonly SharingGroup[]): string[] {
       return `shared ${where}: ${g.whole.length === 1 ? "organization" : "organizations"} ${someOf(whole)} ${g.whole.length === 1 ? "reaches" : "reach"} the files of every partner there${others.length > 0 ? ` (${someOf(others)} too)` : ""}${drop}`;
     }
     return `shared ${where}: organizations ${someOf(g.members)} reach each other's files`;
+  });
+}
+
+/**
+ * Files an offboarded partner left that partners who are not offboarded reach: containers and buckets are never
+ * emptied by an onboarding change, so a grant on, inside or above an offboarded partner's directory (or on the
+ * whole container) reaches what it wrote. Outside `shared` that is an isolation error; in a shared container or
+ * bucket it is allowed and shown here.
+ */
+export interface LeftBehind {
+  /** Stable key: cloud, container or bucket, the offboarded partner's directory ("" for its whole container), its org. */
+  key: string;
+  cloud: "azure" | "aws";
+  scope: string;
+  /** The offboarded partner's directory; null when it had the whole container. */
+  dir: string | null;
+  offboarded: string;
+  /** The partners who reach those files, in manifest order. */
+  reachedBy: string[];
+}
+
+/** Does a grant on `a` reach files written under `b` (or the reverse)? null is the whole container or bucket. */
+function overlaps(a: string | null, b: string | null): boolean {
+  return a === null || b === null || a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
+/**
+ * Every offboarded partner's directory that partners who are not offboarded reach. With `anyStatus`, every
+ * partner's directory, offboarded or not (the same keys): who reached its files before it was offboarded.
+ */
+export function leftBehind(input: IsolationInput, anyStatus = false): LeftBehind[] {
+  const areas = areasOf(input).filter((a) => !a.who.startsWith("#"));
+  const liveByScope = new Map<string, Area[]>();
+  for (const a of areas)
+    if (a.live) liveByScope.set(`${a.cloud}\u0000${a.scope}`, [...(liveByScope.get(`${a.cloud}\u0000${a.scope}`) ?? []), a]);
+  const found = new Map<string, LeftBehind>();
+  for (const off of areas) {
+    if (off.live && !anyStatus) continue;
+    const reachedBy = [
+      ...new Set(
+        (liveByScope.get(`${off.cloud}\u0000${off.scope}`) ?? [])
+          .filter((l) => l.who !== off.who && overlaps(l.dir, off.dir))
+          .map((l) => l.who),
+      ),
+    ];
+    if (reachedBy.length === 0) continue;
+    const key = `${off.cloud}:${off.scope}:${off.dir ?? ""}:${off.who}`;
+    const known = found.get(key);
+    if (known === undefined)
+      found.set(key, { key, cloud: off.cloud, scope: off.scope, dir: off.dir, offboarded: off.who, reachedBy });
+    else known.reachedBy = [...new Set([...known.reachedBy, ...reachedBy])];
+  }
+  return [...found.values()];
+}
+
+/** One line per offboarded partner's directory that others reach (plan summary, validate). */
+export function leftBehindLines(items: readonly LeftBehind[]): string[] {
+  return items.map((l) => {
+    return `shared ${placeName(l)}: organization ${l.offboarded} is offboarded, but the files it left there stay, and ${l.reachedBy.length === 1 ? "organization" : "organizations"} ${someOf(l.reachedBy)} ${l.reachedBy.length === 1 ? "reaches" : "reach"} them (delete them, or give ${l.reachedBy.length === 1 ? "that partner" : "those partners"} another directory)`;
   });
 }

@@ -259,6 +259,8 @@ describe("semantic diff of real offline plans", () => {
       '- **SHARED ACCESS** organization 910000012 (Nordlys Logistikk AS): joins shared container "outbound": with whole-container read access it reaches the files of 934567811, 920000010',
       '- **SHARED ACCESS** organization 934567811 (Vestland Vedlikehold AS): joins shared container "outbound": 910000012 reaches its files (whole-container access)',
       '- **SHARED ACCESS** organization 920000010 (Changed AS): joins shared container "outbound": 910000012 reaches its files (whole-container access)',
+      // Offboarded, its files stay: the partner who joins the container reaches them; its old neighbours already did.
+      '- **SHARED ACCESS** organization 812345672 (Banemontasje Nord AS): offboarded, but the files it left in container "inbound" stay, and 123456785 now reaches them',
       "",
     ]);
     // The test stack does not protect identities: no manual step.

@@ -9,7 +9,7 @@
  * planning it in a child process (Pulumi's runtime is process-global) is ./diffBase.
  */
 import type { Access, AwsGrant, AzureGrant, Manifest, Partner, PartnerStatus } from "../../infra/manifest/schema";
-import { sharingGroups, sharingPlace, someOf } from "../../infra/manifest/isolation";
+import { leftBehind, placeName, sharingGroups, sharingPlace, someOf } from "../../infra/manifest/isolation";
 import { partnerLogicalName } from "../../infra/naming";
 import type { Settings } from "../../infra/settings/schema";
 import { displayText } from "./markdown";
@@ -413,6 +413,19 @@ export function sharingFlags(base: Manifest, head: Manifest, who: (org: string |
           : `it and ${someOf(others)} reach each other's files`;
       flags.push({ kind: "shared access", org, message: `${who(org)}joins shared ${sharingPlace(g)}: ${how}` });
     }
+  }
+  // Files an offboarded partner left that somebody reaches who did not reach them before (when the partner was
+  // still active, its neighbours in a shared container already did).
+  const reachedBefore = new Map(leftBehind(base, true).map((l) => [l.key, new Set(l.reachedBy)]));
+  for (const l of leftBehind(head)) {
+    const had = reachedBefore.get(l.key);
+    const newly = l.reachedBy.filter((org) => had?.has(org) !== true);
+    if (newly.length === 0) continue;
+    flags.push({
+      kind: "shared access",
+      org: l.offboarded,
+      message: `${who(l.offboarded)}offboarded, but the files it left in ${placeName(l)} stay, and ${someOf(newly)} now ${newly.length === 1 ? "reaches" : "reach"} them`,
+    });
   }
   return flags;
 }
