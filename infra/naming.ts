@@ -1,9 +1,8 @@
-import type { Environment } from "./settings/schema";
-
 /**
  * Names and trust strings: the one source of truth for what the plan, the handover document and `explain`
- * say. Physical names derive from stable keys only (environment, organization number, container name),
- * never from display names, list positions or random values: renaming a partner replaces nothing.
+ * say. Physical names derive from stable keys only (the stack's name key, organization number, container name),
+ * never from display names, list positions or random values: renaming a partner replaces nothing. The name key
+ * is the settings' `nameKey`, by default the environment (infra/settings/schema.ts NAME_KEY_PATTERN).
  */
 
 /** ICD of the Norwegian business register, the only one Maskinporten supports. */
@@ -30,8 +29,8 @@ export function tokenEndpointFor(issuer: string): string {
 }
 
 /** Physical name of the partner's user-assigned managed identity. */
-export function identityName(environment: Environment, orgNumber: string): string {
-  return `id-skyporten-${environment}-${orgNumber}`;
+export function identityName(nameKey: string, orgNumber: string): string {
+  return `id-skyporten-${nameKey}-${orgNumber}`;
 }
 
 /** Name of the federated identity credential (3-120 chars, alphanumeric start, immutable). */
@@ -40,8 +39,8 @@ export function federatedCredentialName(orgNumber: string): string {
 }
 
 /** Name of the partner's IAM role (64 chars max). */
-export function awsRoleName(environment: Environment, orgNumber: string): string {
-  return `skyporten-${environment}-${orgNumber}`;
+export function awsRoleName(nameKey: string, orgNumber: string): string {
+  return `skyporten-${nameKey}-${orgNumber}`;
 }
 
 /** Logical (Pulumi) name of a partner's component. */
@@ -65,9 +64,17 @@ export function containerLevelKey(container: string, level: GroupLevel): string 
   return `${container}-${level}`;
 }
 
-/** Display name of a platform group; stable, derived from environment, container and level only. */
-export function groupDisplayName(environment: Environment, container: string, level: GroupLevel): string {
-  return `sg-skyporten-${environment}-${containerLevelKey(container, level)}`;
+/**
+ * What every platform group's display name of a stack starts with: `sg-skyporten-<name key>-`. A name key holds
+ * no "-", so one stack's prefix never matches another stack's groups in the same tenant.
+ */
+export function groupNamePrefix(nameKey: string): string {
+  return `sg-skyporten-${nameKey}-`;
+}
+
+/** Display name of a platform group; stable, derived from name key, container and level only. */
+export function groupDisplayName(nameKey: string, container: string, level: GroupLevel): string {
+  return `${groupNamePrefix(nameKey)}${containerLevelKey(container, level)}`;
 }
 
 /** Logical (Pulumi) name of a platform group. */

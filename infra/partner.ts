@@ -139,7 +139,7 @@ export class SkyportenPartner extends pulumi.ComponentResource {
       const identity = createPartnerIdentity({
         kind: settings.azure.identityKind,
         owners: settings.azure.groupOwners,
-        environment: settings.environment,
+        nameKey: settings.nameKey,
         namePrefix: name,
         orgNumber: partner.orgNumber,
         resourceGroupName: settings.azure.resourceGroupName,

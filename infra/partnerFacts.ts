@@ -317,7 +317,7 @@ export function partnerFacts(
       ? {
           exchangeEnabled: partner.status === "active",
           tenantId: settings.azure.tenantId,
-          identityName: identityName(settings.environment, org),
+          identityName: identityName(settings.nameKey, org),
           ...(settings.azure.identityKind === "app-registration" ? { identityKind: "app-registration" as const } : {}),
           federatedCredentialName: federatedCredentialName(org),
           clientId: outputs?.azure?.clientId ?? null,
@@ -347,7 +347,7 @@ export function partnerFacts(
     } else {
       aws = {
         exchangeEnabled: needsAwsRole(partner),
-        roleName: awsRoleName(settings.environment, org),
+        roleName: awsRoleName(settings.nameKey, org),
         roleArn: awsRoleArnFor(settings, org),
         providerArn: providerArnFor(settings),
         region: settings.aws.region,

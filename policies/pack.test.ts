@@ -34,8 +34,8 @@ const STACK_TAGS: ReadonlyMap<string, string> = new Map([
   ["pulumi:runtime", "nodejs"],
 ]);
 
-const TEST: ContextResult = { ok: true, context: { environment: "test", audience: AUDIENCE } };
-const PROD: ContextResult = { ok: true, context: { environment: "prod", audience: AUDIENCE } };
+const TEST: ContextResult = { ok: true, context: { environment: "test", nameKey: "test", audience: AUDIENCE } };
+const PROD: ContextResult = { ok: true, context: { environment: "prod", nameKey: "prod", audience: AUDIENCE } };
 
 function opts(r: PolicyResource) {
   return {
@@ -269,7 +269,7 @@ describe("contextFromStackConfig", () => {
       contextFromStackConfig(source({ environment: "prod", audience: AUDIENCE, scope: "ignored" })),
     ).toEqual(PROD);
     // The engine may not name the project (older CLIs): the config decides.
-    expect(contextFromStackConfig(source({ environment: "test", audience: AUDIENCE }, ""))).toEqual(TEST);
+    expect(contextFromStackConfig(source({ environment: "test", nameKey: "test", audience: AUDIENCE }, ""))).toEqual(TEST);
   });
 
   it("names the key and the fix when config is wrong", () => {

@@ -7,7 +7,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { ENVIRONMENTS, type Environment } from "../infra/settings/schema";
+import { ENVIRONMENTS, nameKeyProblem, type Environment } from "../infra/settings/schema";
 import { RULES } from "./rules";
 import { UnknownValueError } from "./sdkInternals";
 import {
@@ -43,7 +43,8 @@ export type ContextResult =
 /**
  * The context from the same stack settings the program reads. Pulumi hands a policy pack the stack's config
  * (PULUMI_CONFIG) and project/stack names (https://github.com/pulumi/pulumi/pull/3612), so the environment and
- * audience are never configured twice; the issuer follows from the environment (SKYPORTEN_ISSUERS).
+ * audience are never configured twice; the issuer follows from the environment (SKYPORTEN_ISSUERS). The name key
+ * is the program's: `nameKey` when set (and valid, by the settings' own rule), else the environment.
  */
 export function contextFromStackConfig(source: StackConfigSource): ContextResult {
   if (source.project !== "" && source.project !== PROJECT) {
@@ -69,7 +70,17 @@ export function contextFromStackConfig(source: StackConfigSource): ContextResult
       reason: `stack config "${PROJECT}:audience" is not set; the policy pack checks every credential and trust policy against it: set it in Pulumi.<stack>.yaml`,
     };
   }
-  return { ok: true, context: { environment: environment as Environment, audience } };
+  const env = environment as Environment;
+  const nameKey = source.get("nameKey") ?? env;
+  const problem = nameKeyProblem(env, nameKey);
+  if (problem !== undefined) {
+    return {
+      ok: false,
+      applicable: true,
+      reason: `stack config "${PROJECT}:nameKey": ${problem}; fix it in Pulumi.<stack>.yaml`,
+    };
+  }
+  return { ok: true, context: { environment: env, nameKey, audience } };
 }
 
 /**

@@ -73,6 +73,7 @@ export async function plan(argv: string[]): Promise<number> {
   // The policy pack's rules, applied to the recorded resources exactly as `pulumi preview --policy-pack` would.
   const policyViolations = evaluatePolicies(policyResources(run.resources), {
     environment: run.settings.environment,
+    nameKey: run.settings.nameKey,
     audience: run.settings.audience,
     declaredBuckets: loaded.manifest.buckets.map((b) => b.name),
   });

@@ -23,7 +23,7 @@ export function compareAccess(
   const declared = [
     ...new Set(
       (expected.azure?.groups ?? [])
-        .map((g) => parseGroupName(g.name, ctx.environment, [])?.container)
+        .map((g) => parseGroupName(g.name, ctx.nameKey, [])?.container)
         .filter((c): c is string => c !== undefined),
     ),
   ];

@@ -97,7 +97,7 @@ export function compareAcls(expected: AzureSide, observed: AzureSide, ctx: Audit
       const got = namedEntries(acl, observed);
       for (const [entryKey, n] of got) {
         const e = wanted.get(entryKey);
-        const who = describePrincipal(n.principal, ctx.environment);
+        const who = describePrincipal(n.principal, ctx.nameKey);
         if (e === undefined) {
           if (n.bits === 0) continue;
           if (n.principal.kind === "platform") {
@@ -135,7 +135,7 @@ export function compareAcls(expected: AzureSide, observed: AzureSide, ctx: Audit
           kind: "missing",
           orgNumber: orgOf(e.principal),
           subject,
-          message: `${describePrincipal(e.principal, ctx.environment, false)} has no entry in the ${scopeText(e.scope)} of ${where} (the manifest says ${permsOf(e.bits)}): run pulumi up`,
+          message: `${describePrincipal(e.principal, ctx.nameKey, false)} has no entry in the ${scopeText(e.scope)} of ${where} (the manifest says ${permsOf(e.bits)}): run pulumi up`,
         });
       }
       findings.push(...baseEntryFindings(acl, observed, ctx));
@@ -173,7 +173,7 @@ function baseEntryFindings(acl: ObservedAcl, observed: AzureSide, ctx: AuditCont
       cloud: "azure",
       orgNumber: orgOf(holder),
       subject,
-      message: `${describePrincipal(holder, ctx.environment)} is the owning ${e.type === "user" ? "user" : "group"} of ${where} and has ${permsOf(bits)} through ${e.type}::${e.type === "user" ? " (an owner can also change the ACL)" : ""}; make a platform principal the owner (set-access-control with x-ms-owner / x-ms-group) or pass it with --platform-principal if it is one`,
+      message: `${describePrincipal(holder, ctx.nameKey)} is the owning ${e.type === "user" ? "user" : "group"} of ${where} and has ${permsOf(bits)} through ${e.type}::${e.type === "user" ? " (an owner can also change the ACL)" : ""}; make a platform principal the owner (set-access-control with x-ms-owner / x-ms-group) or pass it with --platform-principal if it is one`,
     });
   }
   return findings;

@@ -235,7 +235,7 @@ export function compareAws(
   }
 
   if (!judge.roles) return findings;
-  const rolePrefix = awsRoleName(ctx.environment, "");
+  const rolePrefix = awsRoleName(ctx.nameKey, "");
   const want = new Map((expected.aws?.roles ?? []).map((r) => [r.name, r]));
   for (const role of observed.aws.roles) {
     const w = want.get(role.name);

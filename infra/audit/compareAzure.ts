@@ -1,5 +1,5 @@
 import { ROLE_DEFINITION_IDS, STORAGE_BLOB_DATA_OWNER_ROLE_ID } from "../azure/model";
-import { identityName } from "../naming";
+import { groupNamePrefix, identityName } from "../naming";
 import type { AuditContext } from "./expected";
 import {
   describePrincipal,
@@ -52,7 +52,7 @@ export function compareIdentities(
   ctx: AuditContext,
 ): Finding[] {
   const findings: Finding[] = [];
-  const prefix = identityName(ctx.environment, "");
+  const prefix = identityName(ctx.nameKey, "");
   const want = new Map((expected.azure?.identities ?? []).map((i) => [i.name, i]));
   const have = new Map<string, ObservedIdentity[]>();
   for (const i of observed.azure?.identities ?? []) have.set(i.name, [...(have.get(i.name) ?? []), i]);
@@ -186,7 +186,7 @@ export function compareGroups(expected: AzureSide, observed: AzureSide, ctx: Aud
   const want = new Map((expected.state.azure?.groups ?? []).map((g) => [g.name, g]));
   const have = new Map<string, Set<string>>();
   const objectIds = new Map<string, Set<string>>();
-  const prefix = `sg-skyporten-${ctx.environment}-`;
+  const prefix = groupNamePrefix(ctx.nameKey);
   for (const g of observed.state.azure?.groups ?? []) {
     const members = have.get(g.name) ?? new Set<string>();
     for (const m of g.memberIds) members.add(m.toLowerCase());
@@ -242,7 +242,7 @@ export function compareGroups(expected: AzureSide, observed: AzureSide, ctx: Aud
           kind: "unexpected",
           orgNumber: orgOf(p),
           subject: name,
-          message: `${describePrincipal(p, ctx.environment)} is a member of ${name}, which the manifest does not grant${memberWhy(p, ctx)}: remove the member (pulumi up removes only members it manages)`,
+          message: `${describePrincipal(p, ctx.nameKey)} is a member of ${name}, which the manifest does not grant${memberWhy(p, ctx)}: remove the member (pulumi up removes only members it manages)`,
         }),
       );
     }
@@ -369,7 +369,7 @@ export function compareRoleAssignments(
   // Sorted, so which of several observed roles counts as "the changed one" never depends on list order.
   for (const [key, e] of [...have].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (want.has(key)) continue;
-    const who = describePrincipal(e.principal, ctx.environment);
+    const who = describePrincipal(e.principal, ctx.nameKey);
     const where = scopeText(e.shown, ctx);
     const sameSubject = (wantBySubject.get(`${e.scope}|${principalKey(e.principal)}`) ?? []).filter((w) => {
       const k = `${w.scope}|${w.guid}|${principalKey(w.principal)}`;
@@ -420,7 +420,7 @@ export function compareRoleAssignments(
         kind: "missing",
         orgNumber: orgOf(w.principal),
         subject: w.shown,
-        message: `${describePrincipal(w.principal, ctx.environment, false)} does not hold ${roleName(w.guid)} on ${scopeText(w.shown, ctx)}: the whole-container grants through it do not work; run pulumi up`,
+        message: `${describePrincipal(w.principal, ctx.nameKey, false)} does not hold ${roleName(w.guid)} on ${scopeText(w.shown, ctx)}: the whole-container grants through it do not work; run pulumi up`,
       }),
     );
   }

@@ -41,21 +41,22 @@ export interface ExpectedIds {
 const NAME_NAMESPACE = "3f5e7c2a-8d41-4b6f-9a0e-5c1d2b3a4f60";
 
 /** GUID-shaped stand-ins derived from the object's name: stable, obviously not real. */
-export function namedPlaceholderIds(settings: Pick<Settings, "environment">): ExpectedIds {
+export function namedPlaceholderIds(settings: Pick<Settings, "nameKey">): ExpectedIds {
   const id = (what: string) => uuidv5(what, NAME_NAMESPACE);
   return {
     identity: (org) => ({
-      clientId: id(`${identityName(settings.environment, org)}#clientId`),
-      principalId: id(`${identityName(settings.environment, org)}#principalId`),
+      clientId: id(`${identityName(settings.nameKey, org)}#clientId`),
+      principalId: id(`${identityName(settings.nameKey, org)}#principalId`),
     }),
-    group: (container, level) => id(groupDisplayName(settings.environment, container, level)),
+    group: (container, level) => id(groupDisplayName(settings.nameKey, container, level)),
   };
 }
 
 /** What the comparison needs besides the two documents: who the partners are and who the platform is. */
 export interface AuditContext {
   stack: string;
-  environment: Settings["environment"];
+  /** The stack's name key (settings nameKey): the names and name prefixes of its identities, groups and roles. */
+  nameKey: string;
   issuer: string;
   scope: string;
   audience: string;
@@ -111,7 +112,7 @@ export function expectedState(
   ids: ExpectedIds = namedPlaceholderIds(settings),
   platformPrincipals: readonly string[] = [],
 ): Expectation {
-  const env = settings.environment;
+  const nameKey = settings.nameKey;
   const az = settings.azure;
   const facts = manifest.partners.map((p) => ({ partner: p, facts: partnerFacts(settings, p) }));
 
@@ -140,7 +141,7 @@ export function expectedState(
 
   const groups: ObservedGroup[] = manifest.containers.flatMap((c) =>
     GROUP_LEVELS.map((level) => ({
-      name: groupDisplayName(env, c.name, level),
+      name: groupDisplayName(nameKey, c.name, level),
       objectId: ids.group(c.name, level),
       memberIds: manifest.partners
         .filter((p) => membershipsFor(p).some((m) => m.container === c.name && m.level === level))
@@ -238,7 +239,7 @@ export function expectedState(
     state,
     context: {
       stack,
-      environment: env,
+      nameKey,
       issuer: settings.issuer,
       scope: settings.scope,
       audience: settings.audience,

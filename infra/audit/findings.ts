@@ -1,5 +1,5 @@
 import { GROUP_LEVELS, groupDisplayName, type GroupLevel } from "../azure/model";
-import { identityName } from "../naming";
+import { groupNamePrefix, identityName } from "../naming";
 import type { AuditContext } from "./expected";
 import type { AccessState } from "./observed";
 
@@ -77,15 +77,15 @@ export function principalKey(p: Principal): string {
 /** A principal in words; `withId` false for the expected side, whose ids are placeholders. */
 export function describePrincipal(
   p: Principal,
-  environment: AuditContext["environment"],
+  nameKey: AuditContext["nameKey"],
   withId = true,
 ): string {
   const id = withId ? ` (${p.id})` : "";
   switch (p.kind) {
     case "partner":
-      return `organization ${p.orgNumber}'s identity ${identityName(environment, p.orgNumber)}${id}`;
+      return `organization ${p.orgNumber}'s identity ${identityName(nameKey, p.orgNumber)}${id}`;
     case "group":
-      return `group ${groupDisplayName(environment, p.container, p.level)}${id}`;
+      return `group ${groupDisplayName(nameKey, p.container, p.level)}${id}`;
     case "platform":
       return `platform principal ${p.id}`;
     case "unknown":
@@ -108,13 +108,13 @@ export function orgInName(name: string, prefix: string): string | undefined {
 /** Container and level of a platform group name, preferring the declared containers (names may hold "-"). */
 export function parseGroupName(
   name: string,
-  environment: AuditContext["environment"],
+  nameKey: AuditContext["nameKey"],
   declared: readonly string[],
 ): { container: string; level: GroupLevel } | undefined {
   for (const container of declared)
     for (const level of GROUP_LEVELS)
-      if (groupDisplayName(environment, container, level) === name) return { container, level };
-  const prefix = groupDisplayName(environment, "", "read").replace(/-read$/, "");
+      if (groupDisplayName(nameKey, container, level) === name) return { container, level };
+  const prefix = groupNamePrefix(nameKey);
   if (!name.startsWith(prefix)) return undefined;
   const m = /^(.+?)-(read-write|read|write|traverse)$/.exec(name.slice(prefix.length));
   return m === null ? undefined : { container: m[1]!, level: m[2] as GroupLevel };
@@ -127,14 +127,14 @@ export function principalIndex(
 ): PrincipalIndex {
   const byId = new Map<string, Principal>();
   for (const id of ctx.platformPrincipals) byId.set(id, { kind: "platform", id });
-  const prefix = identityName(ctx.environment, "");
+  const prefix = identityName(ctx.nameKey, "");
   for (const identity of state.azure?.identities ?? []) {
     const org = orgInName(identity.name, prefix);
     const id = identity.principalId.toLowerCase();
     if (org !== undefined) byId.set(id, { kind: "partner", orgNumber: org, id });
   }
   for (const group of state.azure?.groups ?? []) {
-    const parsed = parseGroupName(group.name, ctx.environment, declaredContainers);
+    const parsed = parseGroupName(group.name, ctx.nameKey, declaredContainers);
     const id = group.objectId.toLowerCase();
     if (parsed !== undefined) byId.set(id, { kind: "group", ...parsed, id });
   }

@@ -58,9 +58,9 @@ export function needsAwsRole(partner: Pick<Partner, "status" | "aws">): boolean 
  * The partner's role ARN. It is name-based, so a partner reinstated after suspension gets the same ARN back
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
  */
-export function awsRoleArnFor(settings: Pick<Settings, "environment" | "aws">, orgNumber: string): string {
+export function awsRoleArnFor(settings: Pick<Settings, "nameKey" | "aws">, orgNumber: string): string {
   const { partition } = partitionOf(settings.aws.region);
-  return `arn:${partition}:iam::${settings.aws.accountId}:role${settings.aws.rolePath}${awsRoleName(settings.environment, orgNumber)}`;
+  return `arn:${partition}:iam::${settings.aws.accountId}:role${settings.aws.rolePath}${awsRoleName(settings.nameKey, orgNumber)}`;
 }
 
 export type ProviderPlan =

@@ -57,7 +57,7 @@ export class PartnerAwsRole extends pulumi.ComponentResource {
     const role = new iam.Role(
       `${name}-role`,
       {
-        name: awsRoleName(settings.environment, partner.orgNumber),
+        name: awsRoleName(settings.nameKey, partner.orgNumber),
         path: settings.aws.rolePath,
         description: `Skyporten web identity of organization ${partner.orgNumber} (${settings.environment}); managed by skyporten-onboarding`,
         assumeRolePolicy: pulumi.jsonStringify(trust),

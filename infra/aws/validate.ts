@@ -37,7 +37,7 @@ export interface ManifestFieldProblem {
  * role problems (policy over IAM's size limits, unsafe prefix).
  */
 export function awsManifestProblems(
-  settings: AwsPlatformSettings & Pick<Settings, "environment" | "scope">,
+  settings: AwsPlatformSettings & Pick<Settings, "nameKey" | "scope">,
   manifest: Pick<Manifest, "partners" | "buckets">,
 ): ManifestFieldProblem[] {
   const out: ManifestFieldProblem[] = [];
@@ -124,7 +124,7 @@ export function validateAwsPlatform(
 }
 
 export interface AwsPartnerCheckArgs {
-  settings: Pick<Settings, "environment" | "issuer" | "audience" | "scope" | "aws">;
+  settings: Pick<Settings, "nameKey" | "issuer" | "audience" | "scope" | "aws">;
   partner: Pick<Partner, "orgNumber" | "aws">;
   /** The manifest's buckets. */
   buckets: readonly Pick<Bucket, "name" | "kmsKeyArn">[];
@@ -159,7 +159,7 @@ export function checkAwsPartner(args: AwsPartnerCheckArgs): AwsPartnerCheck {
       );
     }
   });
-  const roleName = awsRoleName(settings.environment, partner.orgNumber);
+  const roleName = awsRoleName(settings.nameKey, partner.orgNumber);
   if (roleName.length > ROLE_NAME_MAX) {
     problems.push(
       `${who}: role name "${roleName}" is longer than IAM's ${ROLE_NAME_MAX} characters (${QUOTAS_DOC})`,

@@ -3,7 +3,6 @@ import { Application } from "@pulumi/azuread/application";
 import { ApplicationFederatedIdentityCredential } from "@pulumi/azuread/applicationFederatedIdentityCredential";
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import { identityName } from "../naming";
-import type { Environment } from "../settings/schema";
 import type { FederatedTrust, PartnerIdentity } from "./trust";
 import { createSequentially } from "./sequential";
 
@@ -18,7 +17,8 @@ import { createSequentially } from "./sequential";
 export interface AppRegistrationArgs {
   /** Prefix of the logical names (the partner component's name): child URNs must be unique in the stack. */
   namePrefix: string;
-  environment: Environment;
+  /** The stack's name key (settings nameKey): part of the application's display name. */
+  nameKey: string;
   orgNumber: string;
   /** Tenant the application is registered in (the provider's tenant). */
   tenantId: string;
@@ -47,8 +47,8 @@ export function applicationTags(tags: Record<string, string>): string[] {
 }
 
 /** The application's notes: who it is for, and that hand edits are overwritten. */
-export function applicationNotes(environment: Environment, orgNumber: string): string {
-  return `Skyporten identity of organization ${orgNumber} on the ${environment} stack, managed by skyporten-onboarding: changes made by hand are overwritten.`;
+export function applicationNotes(nameKey: string, orgNumber: string): string {
+  return `Skyporten identity of organization ${orgNumber} on the ${nameKey} stack, managed by skyporten-onboarding: changes made by hand are overwritten.`;
 }
 
 export interface AppRegistrationIdentity {
@@ -59,7 +59,7 @@ export interface AppRegistrationIdentity {
 }
 
 /**
- * An application registration for one organization: display name from environment and org number only (the
+ * An application registration for one organization: display name from name key and org number only (the
  * same name the managed-identity kind gives its identity, so handover, explain and operators search by one
  * name), single-tenant, no secrets, no certificates, no API permissions (its only credential is the federated
  * one), plus its service principal and one federated credential per trust. Credentials are chained with
@@ -71,14 +71,14 @@ export function createAppRegistrationIdentity(args: AppRegistrationArgs): AppReg
   const application = new Application(
     `${args.namePrefix}-app`,
     {
-      displayName: identityName(args.environment, args.orgNumber),
+      displayName: identityName(args.nameKey, args.orgNumber),
       // Only this tenant's tokens: the partner never signs in as a user; the token exchange is client credentials.
       signInAudience: "AzureADMyOrg",
       // Entra does not require unique display names; refuse to create a second application with this one.
       preventDuplicateNames: true,
       owners,
       tags,
-      notes: applicationNotes(args.environment, args.orgNumber),
+      notes: applicationNotes(args.nameKey, args.orgNumber),
     },
     { parent: args.parent, protect: args.protect },
   );

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FederatedIdentityCredential, UserAssignedIdentity } from "@pulumi/azure-native/managedidentity";
 import { federatedCredentialName, identityName } from "../naming";
-import type { Environment, IdentityKind } from "../settings/schema";
+import type { IdentityKind } from "../settings/schema";
 import { createAppRegistrationIdentity } from "./appRegistration";
 import { createSequentially } from "./sequential";
 import type { FederatedTrust, PartnerIdentity } from "./trust";
@@ -24,7 +24,8 @@ export {
 export interface ManagedIdentityArgs {
   /** Prefix of the logical names (the partner component's name): child URNs must be unique in the stack. */
   namePrefix: string;
-  environment: Environment;
+  /** The stack's name key (settings nameKey): part of the identity's name. */
+  nameKey: string;
   orgNumber: string;
   resourceGroupName: string;
   location: string;
@@ -47,7 +48,7 @@ export function createManagedIdentity(args: ManagedIdentityArgs): {
   identity: PartnerIdentity;
   credentials: FederatedIdentityCredential[];
 } {
-  const name = identityName(args.environment, args.orgNumber);
+  const name = identityName(args.nameKey, args.orgNumber);
   const uami = new UserAssignedIdentity(
     `${args.namePrefix}-identity`,
     {
@@ -112,7 +113,7 @@ export function createPartnerIdentity(args: PartnerIdentityArgs): PartnerIdentit
   if (args.kind === "app-registration") {
     return createAppRegistrationIdentity({
       namePrefix: args.namePrefix,
-      environment: args.environment,
+      nameKey: args.nameKey,
       orgNumber: args.orgNumber,
       tenantId: args.tenantId,
       tags: args.tags,

@@ -79,7 +79,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const group = new Group(
           groupLogicalName(c.name, level),
           {
-            displayName: groupDisplayName(settings.environment, c.name, level),
+            displayName: groupDisplayName(settings.nameKey, c.name, level),
             description: groupDescription(settings.environment, c.name, level),
             securityEnabled: true,
             mailEnabled: false,

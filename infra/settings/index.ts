@@ -25,6 +25,7 @@ export const SETTINGS_KEYS = [
   "scope",
   "audience",
   "manifest",
+  "nameKey",
   "protectIdentities",
   "azure",
   "aws",

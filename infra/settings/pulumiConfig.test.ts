@@ -49,7 +49,7 @@ describe("readSettingsFromConfig", () => {
       [
         "invalid stack settings in stack test (Pulumi.test.yaml):",
         "  - skyporten-onboarding:aws: aws must be a mapping with region and accountId (set enabled: false to turn the AWS variant off)",
-        "  - skyporten-onboarding:audiance: unknown setting: remove it or fix the spelling (known settings here: environment, issuer, scope, audience, manifest, protectIdentities, azure, aws, maskinporten, canary, adminPrivateKey, canaryPrivateKey)",
+        "  - skyporten-onboarding:audiance: unknown setting: remove it or fix the spelling (known settings here: environment, issuer, scope, audience, manifest, nameKey, protectIdentities, azure, aws, maskinporten, canary, adminPrivateKey, canaryPrivateKey)",
         '  - skyporten-onboarding:issuer: "https://test.maskinporten.no/" is a plain Maskinporten issuer, not Skyporten; use "https://test.sky.maskinporten.no" for the test environment',
       ].join("\n"),
     );

@@ -30,6 +30,32 @@ export const SELF_SERVICE_API: Record<Environment, string> = {
 
 export const PLATFORM_SCOPE = "banenor:payloadmanager.storage";
 
+/**
+ * The name key: the part of every physical name that tells stacks apart (`id-skyporten-<key>-<org>`,
+ * `skyporten-<key>-<org>`, `sg-skyporten-<key>-<container>-<level>`). Lowercase letters and digits, starting
+ * with a letter, 2 to 12 characters: the longest name it enters, the IAM role `skyporten-<key>-<9 digits>`, stays
+ * far below IAM's 64, and every name stays valid in Azure, Entra and IAM. It holds no "-", so the prefix
+ * `sg-skyporten-<key>-` of one key never matches another key's names.
+ */
+export const NAME_KEY_PATTERN = /^[a-z][a-z0-9]{1,11}$/;
+const NAME_KEY_RULE =
+  "2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment)";
+
+/**
+ * Why a configured name key is wrong for the environment, or undefined when it is right. Another environment's
+ * name is refused: a `test` stack with nameKey `prod` would take the prod stack's names.
+ */
+export function nameKeyProblem(environment: Environment, nameKey: string): string | undefined {
+  if (!NAME_KEY_PATTERN.test(nameKey)) {
+    return `"${nameKey}" is not a name key: use ${NAME_KEY_RULE}`;
+  }
+  const other = ENVIRONMENTS.find((e) => e !== environment && e === nameKey);
+  if (other !== undefined) {
+    return `"${nameKey}" is the ${other} environment's name, which the ${other} stack's resources are named with; this stack's environment is ${environment}, so its resources would take the ${other} stack's names: use another key, e.g. dev, or remove nameKey to use ${environment}`;
+  }
+  return undefined;
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Why a configured issuer is wrong for the environment, or undefined when it is exactly right. */
@@ -216,6 +242,15 @@ export const SettingsSchema = z
     manifest: z
       .string({ error: "manifest must be a file path relative to the project, e.g. stacks/test.yaml" })
       .optional(),
+    /**
+     * The key every physical name derives from (NAME_KEY_PATTERN, nameKeyProblem). Default: the environment, so
+     * the test and prod stacks keep their names. A second stack of an environment (a `dev` stack with environment
+     * test) sets its own key, so its names differ from the test stack's in a shared tenant and AWS account.
+     */
+    nameKey: z
+      .string({ error: `nameKey must be ${NAME_KEY_RULE}` })
+      .regex(NAME_KEY_PATTERN, `nameKey must be ${NAME_KEY_RULE}`)
+      .optional(),
     /** Protect managed identities (except offboarded). Default: true in prod, false in test. */
     protectIdentities: bool("protectIdentities").optional(),
     azure: AzureSettingsSchema,
@@ -228,11 +263,22 @@ export const SettingsSchema = z
   // file comes at once. It then sees unvalidated values, hence the type checks.
   .superRefine(
     (s, ctx) => {
-      const v = ctx.value as { environment?: unknown; issuer?: unknown; maskinporten?: unknown; azure?: unknown };
+      const v = ctx.value as {
+        environment?: unknown;
+        issuer?: unknown;
+        nameKey?: unknown;
+        maskinporten?: unknown;
+        azure?: unknown;
+      };
       const environment = ENVIRONMENTS.find((e) => e === v.environment);
       if (environment !== undefined && typeof v.issuer === "string") {
         const problem = issuerProblem(environment, v.issuer);
         if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["issuer"], message: problem });
+      }
+      // The pattern is the field's own rule; here only what needs the environment.
+      if (environment !== undefined && typeof v.nameKey === "string" && NAME_KEY_PATTERN.test(v.nameKey)) {
+        const problem = nameKeyProblem(environment, v.nameKey);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["nameKey"], message: problem });
       }
       const mp = (
         typeof v.maskinporten === "object" && v.maskinporten !== null ? v.maskinporten : {}
@@ -252,6 +298,7 @@ export const SettingsSchema = z
   .transform((s) => ({
     ...s,
     manifest: s.manifest ?? `stacks/${s.environment}.yaml`,
+    nameKey: s.nameKey ?? s.environment,
     protectIdentities: s.protectIdentities ?? s.environment === "prod",
     azure: withGatewayDefaults(s.azure),
     maskinporten: {

@@ -53,6 +53,7 @@ describe("the sample stack files", () => {
       scope: "banenor:payloadmanager.storage",
       audience: "https://skyporten.test.banenor.example.no",
       manifest: "stacks/test.yaml",
+      nameKey: "test",
       protectIdentities: false,
       azure: {
         tenantId: BANE_NOR_TENANT,
@@ -93,6 +94,7 @@ describe("the sample stack files", () => {
       scope: "banenor:payloadmanager.storage",
       audience: "https://skyporten.banenor.example.no",
       manifest: "stacks/prod.yaml",
+      nameKey: "prod",
       protectIdentities: true,
       azure: {
         tenantId: BANE_NOR_TENANT,
@@ -338,9 +340,44 @@ describe("settings errors name the config key and the fix", () => {
       "skyporten-onboarding:maskinporten: maskinporten.manageScopeAccess needs adminClientId and adminKeyId (and the secret adminPrivateKey); set them or turn the switch off",
     ],
     [
+      "name key with capitals",
+      (r) => (r.nameKey = "Dev"),
+      "skyporten-onboarding:nameKey: nameKey must be 2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment)",
+    ],
+    [
+      "name key with a dash",
+      (r) => (r.nameKey = "dev-1"),
+      "skyporten-onboarding:nameKey: nameKey must be 2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment)",
+    ],
+    [
+      "name key of one character",
+      (r) => (r.nameKey = "d"),
+      "skyporten-onboarding:nameKey: nameKey must be 2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment)",
+    ],
+    [
+      "name key of 13 characters",
+      (r) => (r.nameKey = "abcdefghijklm"),
+      "skyporten-onboarding:nameKey: nameKey must be 2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment)",
+    ],
+    [
+      "name key starting with a digit",
+      (r) => (r.nameKey = "1dev"),
+      "skyporten-onboarding:nameKey: nameKey must be 2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment)",
+    ],
+    [
+      "name key not text",
+      (r) => (r.nameKey = 5),
+      "skyporten-onboarding:nameKey: nameKey must be 2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment)",
+    ],
+    [
+      "name key of the other environment",
+      (r) => (r.nameKey = "prod"),
+      'skyporten-onboarding:nameKey: "prod" is the prod environment\'s name, which the prod stack\'s resources are named with; this stack\'s environment is test, so its resources would take the prod stack\'s names: use another key, e.g. dev, or remove nameKey to use test',
+    ],
+    [
       "unknown top-level key",
       (r) => (r.isuer = "x"),
-      "skyporten-onboarding:isuer: unknown setting: remove it or fix the spelling (known settings here: environment, issuer, scope, audience, manifest, protectIdentities, azure, aws, maskinporten, canary, adminPrivateKey, canaryPrivateKey)",
+      "skyporten-onboarding:isuer: unknown setting: remove it or fix the spelling (known settings here: environment, issuer, scope, audience, manifest, nameKey, protectIdentities, azure, aws, maskinporten, canary, adminPrivateKey, canaryPrivateKey)",
     ],
     [
       "unknown nested key",
@@ -388,6 +425,31 @@ describe("settings errors name the config key and the fix", () => {
     expect(parseSettings(raw, "Pulumi.test.yaml").azure.identityKind).toBe("app-registration");
     (raw.azure as Record<string, unknown>).identityKind = "managed-identity";
     expect(parseSettings(raw, "Pulumi.test.yaml").azure.identityKind).toBe("managed-identity");
+  });
+
+  it("name key: the environment by default, the configured key when set", () => {
+    expect(stackSettings("test").nameKey).toBe("test");
+    expect(stackSettings("prod").nameKey).toBe("prod");
+    const raw = testRaw();
+    raw.nameKey = "dev";
+    expect(parseSettings(raw, "Pulumi.dev.yaml", "dev").nameKey).toBe("dev");
+    // The environment's own name is the default written out; the longest key still gives IAM-sized names.
+    raw.nameKey = "test";
+    expect(parseSettings(raw, "Pulumi.test.yaml").nameKey).toBe("test");
+    raw.nameKey = "abcdefghijkl";
+    expect(awsRoleName(parseSettings(raw, "Pulumi.test.yaml").nameKey, "999999999")).toHaveLength(32);
+  });
+
+  it("a prod stack refuses the name key test", () => {
+    const raw = structuredClone(readStackFile("prod").settings);
+    raw.nameKey = "test";
+    expect(problemsOf(raw)).toEqual([
+      'skyporten-onboarding:nameKey: "test" is the test environment\'s name, which the test stack\'s resources are named with; this stack\'s environment is prod, so its resources would take the test stack\'s names: use another key, e.g. dev, or remove nameKey to use prod',
+    ]);
+  });
+
+  it("the name key arrives through Pulumi config as text", () => {
+    expect(settingsFromConfig({ "skyporten-onboarding:nameKey": "dev" })).toEqual({ nameKey: "dev" });
   });
 
   it("defaults and explicit values", () => {
@@ -533,5 +595,12 @@ describe("names and trust strings derived from the settings", () => {
     // IAM role names: at most 64 characters; federated credential names: 3-120, alphanumeric first.
     expect(awsRoleName("prod", "999999999").length).toBeLessThanOrEqual(64);
     expect(federatedCredentialName("999999999")).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/);
+  });
+
+  it("names of a stack with nameKey dev carry dev, not the environment", () => {
+    const dev = parseSettings({ ...structuredClone(readStackFile("test").settings), nameKey: "dev" }, "Pulumi.dev.yaml", "dev");
+    expect(dev.environment).toBe("test");
+    expect(identityName(dev.nameKey, "917422575")).toBe("id-skyporten-dev-917422575");
+    expect(awsRoleName(dev.nameKey, "917422575")).toBe("skyporten-dev-917422575");
   });
 });

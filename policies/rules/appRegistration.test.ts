@@ -24,7 +24,7 @@ import { tagsOf, UNKNOWN, type PolicyContext } from "./types";
  * fixture, then one mutation per rule with the exact message.
  */
 
-const prod: PolicyContext = { environment: "prod", audience: AUDIENCE };
+const prod: PolicyContext = { environment: "prod", nameKey: "prod", audience: AUDIENCE };
 const PROD_ISSUER = "https://sky.maskinporten.no";
 const prodTags = (status = "active") => tagList({ environment: "prod", "partner-status": status });
 

@@ -179,7 +179,7 @@ describe("skyporten-aws-trust-policy", () => {
       Principal: { Federated: `arn:aws:iam::000000000000:oidc-provider/${prodHost}` },
       Condition: { StringEquals: { [`${prodHost}:sub`]: SUBJECT, [`${prodHost}:aud`]: AUDIENCE } },
     });
-    const prod = { environment: "prod" as const, audience: AUDIENCE };
+    const prod = { environment: "prod" as const, nameKey: "prod", audience: AUDIENCE };
     expect(trustPolicyViolations(iamRole([statement], { name: `skyporten-prod-${ORG}` }), prod)).toEqual([]);
     // The test stack's trust is wrong on prod: provider and both keys.
     expect(

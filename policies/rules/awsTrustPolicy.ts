@@ -139,7 +139,7 @@ function conditionViolations(
       if (!check.ok) {
         violations.push(check.problem);
       } else if (typeof roleName === "string" && !isUnknown(roleName)) {
-        const expected = awsRoleName(context.environment, check.orgNumber);
+        const expected = awsRoleName(context.nameKey, check.orgNumber);
         if (roleName !== expected) {
           violations.push(
             `${label} trusts organization ${check.orgNumber} but the role is "${roleName}" (expected "${expected}"): organization ${check.orgNumber} could act as another partner`,

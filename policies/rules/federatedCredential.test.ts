@@ -16,7 +16,7 @@ describe("skyporten-federated-credential", () => {
       issuer: "https://sky.maskinporten.no",
       resourceName: `id-skyporten-prod-${ORG}`,
     });
-    expect(federatedCredentialViolations(prod, { environment: "prod", audience: AUDIENCE })).toEqual([]);
+    expect(federatedCredentialViolations(prod, { environment: "prod", nameKey: "prod", audience: AUDIENCE })).toEqual([]);
   });
 
   it.each([

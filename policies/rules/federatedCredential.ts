@@ -35,7 +35,7 @@ function identityMismatch(resource: PolicyResource, context: PolicyContext, subj
   }
   const { resourceName } = resource.props;
   if (typeof resourceName !== "string" || isUnknown(resourceName)) return [];
-  const expected = identityName(context.environment, orgNumber);
+  const expected = identityName(context.nameKey, orgNumber);
   return resourceName === expected
     ? []
     : [

@@ -17,7 +17,7 @@ export const PROVIDER_ARN = `arn:aws:iam::000000000000:oidc-provider/${HOST}`;
 export const BUCKET = "banenor-payload-test";
 export const PRINCIPAL_OID = "11111111-2222-3333-4444-555555555555";
 
-export const testContext: PolicyContext = { environment: "test", audience: AUDIENCE };
+export const testContext: PolicyContext = { environment: "test", nameKey: "test", audience: AUDIENCE };
 
 const urn = (type: string, name: string) => `urn:pulumi:test::skyporten-onboarding::${type}::${name}`;
 

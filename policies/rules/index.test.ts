@@ -28,7 +28,7 @@ describe("evaluatePolicies", () => {
       credential({ issuer: "https://sky.maskinporten.no", resourceName: `id-skyporten-prod-${ORG}` }),
       roleAssignment(),
     ];
-    expect(evaluatePolicies(stack, { environment: "prod", audience: AUDIENCE })).toEqual([]);
+    expect(evaluatePolicies(stack, { environment: "prod", nameKey: "prod", audience: AUDIENCE })).toEqual([]);
   });
 
   it("reports one violation per broken rule, in rule order, with policy, level and urn", () => {

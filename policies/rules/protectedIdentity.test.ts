@@ -3,7 +3,7 @@ import { AUDIENCE, identity, ORG, tags } from "./fixtures";
 import { protectedIdentityViolations } from "./protectedIdentity";
 import { UNKNOWN, type PolicyContext } from "./types";
 
-const prod: PolicyContext = { environment: "prod", audience: AUDIENCE };
+const prod: PolicyContext = { environment: "prod", nameKey: "prod", audience: AUDIENCE };
 const prodIdentity = (status: unknown, protect: boolean) =>
   identity(
     {
@@ -22,7 +22,7 @@ describe("skyporten-prod-identity-protected", () => {
 
   it("does not require protection in test", () => {
     expect(
-      protectedIdentityViolations(identity({}, false), { environment: "test", audience: AUDIENCE }),
+      protectedIdentityViolations(identity({}, false), { environment: "test", nameKey: "test", audience: AUDIENCE }),
     ).toEqual([]);
   });
 

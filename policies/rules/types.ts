@@ -21,6 +21,8 @@ export interface PolicyResource {
 /** What a rule needs to know about the stack. `Settings` (infra/settings/schema.ts) fits as it is. */
 export interface PolicyContext {
   environment: Environment;
+  /** The stack's name key (settings nameKey, by default the environment): identity and role names carry it. */
+  nameKey: string;
   /** The stack's audience: the one value every federated credential and trust policy must name. */
   audience: string;
   /**

@@ -174,18 +174,18 @@ export function partnerRows(settings: Settings, manifest: Manifest, resources: r
   return manifest.partners.map((p) => {
     const logical = partnerLogicalName(p.orgNumber);
     const hasIdentity = names.has(`azure-native:managedidentity:UserAssignedIdentity|${logical}-identity`);
-    const role = roles.get(awsRoleName(settings.environment, p.orgNumber));
+    const role = roles.get(awsRoleName(settings.nameKey, p.orgNumber));
     return {
       orgNumber: p.orgNumber,
       name: p.name,
       status: p.status,
-      identity: hasIdentity ? identityName(settings.environment, p.orgNumber) : "-",
+      identity: hasIdentity ? identityName(settings.nameKey, p.orgNumber) : "-",
       subject: p.status === "offboarded" ? "-" : subjectFor(p.orgNumber, settings.scope),
       grants: p.status === "active" ? grantText(p) : `(none while ${p.status})`,
       awsRole:
         role === undefined
           ? "-"
-          : `${typeof role.inputs.path === "string" ? role.inputs.path : "/"}${awsRoleName(settings.environment, p.orgNumber)}`,
+          : `${typeof role.inputs.path === "string" ? role.inputs.path : "/"}${awsRoleName(settings.nameKey, p.orgNumber)}`,
     };
   });
 }

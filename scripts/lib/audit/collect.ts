@@ -69,7 +69,7 @@ export async function collectLive(
         ? collectApplications(az, settings)
         : collectIdentities(az, settings.azure.resourceGroupName),
     );
-    const groups = await read("azure.groups", [], () => collectGroups(az, settings.environment));
+    const groups = await read("azure.groups", [], () => collectGroups(az, settings.nameKey));
     const roleAssignments = await read("azure.roleAssignments", [], () =>
       collectRoleAssignments(
         az,

@@ -63,7 +63,7 @@ export function decodePolicy(
  * role, with its inline and attached policies.
  */
 export async function collectRoles(iam: IAMClient, settings: Settings): Promise<ObservedRole[]> {
-  const prefix = awsRoleName(settings.environment, "");
+  const prefix = awsRoleName(settings.nameKey, "");
   const out: ObservedRole[] = [];
   for await (const page of paginateListRoles({ client: iam }, {})) {
     for (const r of page.Roles ?? []) {

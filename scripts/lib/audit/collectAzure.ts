@@ -7,6 +7,7 @@ import type {
   ObservedRoleAssignment,
 } from "../../../infra/audit/observed";
 import { containerScope } from "../../../infra/azure/model";
+import { groupNamePrefix, identityName } from "../../../infra/naming";
 import type { Settings } from "../../../infra/settings";
 import type { AzureClients } from "./clients";
 import { httpStatusOf, withRetries } from "./failures";
@@ -71,13 +72,13 @@ async function graphAll<T>(c: AzureClients, first: string): Promise<T[]> {
   return out;
 }
 
-/** The platform groups (display names `sg-skyporten-<env>-...`) and their direct members (users, service
+/** The platform groups (display names `sg-skyporten-<name key>-...`) and their direct members (users, service
  * principals, nested groups alike). */
 export async function collectGroups(
   c: AzureClients,
-  environment: Settings["environment"],
+  nameKey: Settings["nameKey"],
 ): Promise<ObservedGroup[]> {
-  const prefix = `sg-skyporten-${environment}-`;
+  const prefix = groupNamePrefix(nameKey);
   const groups = await graphAll<{ id?: string; displayName?: string }>(
     c,
     `/groups?$filter=${encodeURIComponent(`startswith(displayName,'${prefix}')`)}&$select=id,displayName&$top=999`,
@@ -100,11 +101,11 @@ export async function collectGroups(
 
 /**
  * Identities of the app-registration kind (settings azure.identityKind): Entra applications named
- * `id-skyporten-<env>-<orgno>` with their application federated credentials; the principal id is the service
+ * `id-skyporten-<name key>-<orgno>` with their application federated credentials; the principal id is the service
  * principal's object id (what group memberships and ACL entries name).
  */
 export async function collectApplications(c: AzureClients, settings: Settings): Promise<ObservedIdentity[]> {
-  const prefix = `id-skyporten-${settings.environment}-`;
+  const prefix = identityName(settings.nameKey, "");
   const all = <T>(first: string) => graphAll<T>(c, first);
   type WithSecrets = { passwordCredentials?: GraphKey[]; keyCredentials?: GraphKey[] };
   const apps = await all<{ id?: string; appId?: string; displayName?: string } & WithSecrets>(

@@ -11,7 +11,7 @@ import { placeholderGuid, type RecordedResource } from "../offlineRun";
  */
 export function planIds(
   stack: string,
-  settings: Pick<Settings, "environment">,
+  settings: Pick<Settings, "nameKey">,
   resources: readonly RecordedResource[],
 ): ExpectedIds {
   // The mock engine derives placeholders from the URN it builds in newResource (type and name, no parent
@@ -52,13 +52,13 @@ export function planIds(
 
   return {
     identity(orgNumber) {
-      const name = identityName(settings.environment, orgNumber);
+      const name = identityName(settings.nameKey, orgNumber);
       const ids = identities.get(name);
       if (ids === undefined) throw new Error(`the offline plan has no identity ${name}`);
       return ids;
     },
     group(container, level) {
-      const name = groupDisplayName(settings.environment, container, level);
+      const name = groupDisplayName(settings.nameKey, container, level);
       const id = groups.get(name);
       if (id === undefined) throw new Error(`the offline plan has no group ${name}`);
       return id;
