@@ -32,6 +32,14 @@ const both = partner({
 });
 
 describe("partnerFacts", () => {
+  it("a stack with nameKey dev: names carry dev, the environment and issuer stay test", () => {
+    const f = partnerFacts(settings({ nameKey: "dev" }), both);
+    expect([f.environment, f.issuer]).toEqual(["test", "https://test.sky.maskinporten.no"]);
+    expect(f.azure?.identityName).toBe("id-skyporten-dev-917422575");
+    expect(f.aws?.roleName).toBe("skyporten-dev-917422575");
+    expect(f.aws?.roleArn).toBe("arn:aws:iam::123456789012:role/skyporten/skyporten-dev-917422575");
+  });
+
   it("gives every value a partner with Azure and AWS grants needs, offline (no client id)", () => {
     expect(partnerFacts(settings(), both)).toEqual({
       environment: "test",

@@ -9,15 +9,15 @@ import type { Manifest } from "./manifest/schema";
 import { partnerLogicalName } from "./naming";
 import { settingsFixture } from "./settings/testFixture";
 
-const registered: { type: string; name: string }[] = [];
+const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
 let defineStack: typeof import("./program.js").defineStack;
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registered.push({ type: args.type, name: args.name });
         const inputs = args.inputs as Record<string, unknown>;
+        registered.push({ type: args.type, name: args.name, inputs });
         return { id: `${args.name}-id`, state: { ...inputs, arn: `arn:aws:iam::123456789012:x/${args.name}` } };
       },
       call(args) {
@@ -133,6 +133,32 @@ describe("defineStack", () => {
           "aws:iam/role:Role",
           "aws:iam/rolePolicy:RolePolicy",
         ]),
+      );
+    }
+  });
+
+  it("names every identity, application, group and role after nameKey, and tags them with the environment", async () => {
+    const inputsOf = (type: string, key: string) =>
+      registered.filter((r) => r.type === type).map((r) => r.inputs[key]);
+    for (const identityKind of ["managed-identity", "app-registration"] as const) {
+      registered.length = 0;
+      const settings = settingsFixture({ nameKey: "dev" });
+      await defineStack({ ...settings, azure: { ...settings.azure, identityKind } }, manifest());
+      await settle();
+      const identityType =
+        identityKind === "managed-identity"
+          ? ["azure-native:managedidentity:UserAssignedIdentity", "resourceName"]
+          : ["azuread:index/application:Application", "displayName"];
+      expect(inputsOf(identityType[0]!, identityType[1]!)).toEqual(ORGS.map((org) => `id-skyporten-dev-${org}`));
+      expect(inputsOf("azuread:index/group:Group", "displayName")).toEqual([
+        "sg-skyporten-dev-outbound-read",
+        "sg-skyporten-dev-outbound-read-write",
+        "sg-skyporten-dev-outbound-write",
+        "sg-skyporten-dev-outbound-traverse",
+      ]);
+      expect(inputsOf("aws:iam/role:Role", "name")).toEqual(ORGS.map((org) => `skyporten-dev-${org}`));
+      expect(inputsOf("aws:iam/role:Role", "tags")).toEqual(
+        ORGS.map(() => expect.objectContaining({ environment: "test" }) as unknown),
       );
     }
   });

@@ -269,7 +269,26 @@ describe("contextFromStackConfig", () => {
       contextFromStackConfig(source({ environment: "prod", audience: AUDIENCE, scope: "ignored" })),
     ).toEqual(PROD);
     // The engine may not name the project (older CLIs): the config decides.
-    expect(contextFromStackConfig(source({ environment: "test", nameKey: "test", audience: AUDIENCE }, ""))).toEqual(TEST);
+    expect(contextFromStackConfig(source({ environment: "test", audience: AUDIENCE }, ""))).toEqual(TEST);
+  });
+
+  it("reads nameKey like the program: the environment by default, the same rule when set", () => {
+    expect(contextFromStackConfig(source({ environment: "test", nameKey: "dev", audience: AUDIENCE }))).toEqual({
+      ok: true,
+      context: { environment: "test", nameKey: "dev", audience: AUDIENCE },
+    });
+    expect(contextFromStackConfig(source({ environment: "test", nameKey: "Dev-1", audience: AUDIENCE }))).toEqual({
+      ok: false,
+      applicable: true,
+      reason:
+        'stack config "skyporten-onboarding:nameKey": "Dev-1" is not a name key: use 2-12 lowercase letters and digits starting with a letter, e.g. dev (it enters every resource name; without it names use the environment); fix it in Pulumi.<stack>.yaml',
+    });
+    expect(contextFromStackConfig(source({ environment: "test", nameKey: "prod", audience: AUDIENCE }))).toEqual({
+      ok: false,
+      applicable: true,
+      reason:
+        'stack config "skyporten-onboarding:nameKey": "prod" is the prod environment\'s name, which the prod stack\'s resources are named with; this stack\'s environment is test, so its resources would take the prod stack\'s names: use another key, e.g. dev, or remove nameKey to use test; fix it in Pulumi.<stack>.yaml',
+    });
   });
 
   it("names the key and the fix when config is wrong", () => {

@@ -40,7 +40,14 @@ beforeAll(async () => {
         "    manageScopeAccess: true\n    adminClientId: 11111111-2222-3333-4444-555555555555\n    adminKeyId: platform-admin-2026",
       ) + "  skyporten-onboarding:adminPrivateKey:\n    secure: v1:CIPHERTEXT-THAT-MUST-NEVER-APPEAR\n",
   );
-  const [test, prod, invalid, unprotected, scopeAccess] = await Promise.all([
+  // A second stack of the test environment, named apart from the test stack by its name key.
+  const devFile = stackFileFrom("test", "dev", (t) =>
+    t.replace(
+      "skyporten-onboarding:environment: test",
+      "skyporten-onboarding:environment: test\n  skyporten-onboarding:nameKey: dev\n  skyporten-onboarding:manifest: stacks/test.yaml",
+    ),
+  );
+  const [test, prod, invalid, unprotected, scopeAccess, dev] = await Promise.all([
     planInChildProcess({ stack: "test", projectDir: ROOT }),
     planInChildProcess({ stack: "prod", projectDir: ROOT }),
     planInChildProcess({
@@ -51,8 +58,9 @@ beforeAll(async () => {
     }),
     planInChildProcess({ stack: "prod", projectDir: ROOT, extraArgs: ["--config-file", unprotectedFile] }),
     planInChildProcess({ stack: "test", projectDir: ROOT, extraArgs: ["--config-file", scopeAccessFile] }),
+    planInChildProcess({ stack: "dev", projectDir: ROOT, extraArgs: ["--config-file", devFile] }),
   ]);
-  Object.assign(runs, { test, prod, invalid, unprotected, scopeAccess });
+  Object.assign(runs, { test, prod, invalid, unprotected, scopeAccess, dev });
 }, 120_000);
 
 afterAll(() => {
@@ -73,6 +81,28 @@ describe("exit codes", () => {
       /manifest\.yaml:3:16 partners\[0\]\.orgNumber: organization number "917422576" has a wrong MOD11 check digit \(expected 5, got 6\)/,
     );
     expect(runs.invalid!.plan).toBeUndefined();
+  });
+
+  it("0 for a stack with nameKey dev: every identity, group and role name carries dev, and the policies agree", () => {
+    const r = runs.dev!;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.plan!.policyViolations).toEqual([]);
+    const text = JSON.stringify(r.plan);
+    expect(text).not.toMatch(/skyporten-test-/);
+    const names = (pattern: RegExp) => [...new Set(text.match(pattern) ?? [])].sort();
+    expect(names(/id-skyporten-dev-\d{9}/g)).toEqual([
+      "id-skyporten-dev-812345672",
+      "id-skyporten-dev-910000012",
+      "id-skyporten-dev-917422575",
+      "id-skyporten-dev-934567811",
+    ]);
+    expect(names(/(?<![-\w])skyporten-dev-\d{9}/g)).toEqual(["skyporten-dev-917422575", "skyporten-dev-921345674"]);
+    expect(names(/sg-skyporten-dev-inbound-[a-z-]+/g)).toEqual([
+      "sg-skyporten-dev-inbound-read",
+      "sg-skyporten-dev-inbound-read-write",
+      "sg-skyporten-dev-inbound-traverse",
+      "sg-skyporten-dev-inbound-write",
+    ]);
   });
 
   it("2 for a mandatory policy violation, with the JSON still written", () => {

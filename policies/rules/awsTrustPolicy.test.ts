@@ -136,6 +136,17 @@ describe("skyporten-aws-trust-policy", () => {
     ]);
   });
 
+  it("on a stack with nameKey dev: accepts the dev role name, refuses the test stack's", () => {
+    const dev = { environment: "test" as const, nameKey: "dev", audience: AUDIENCE };
+    expect(trustPolicyViolations(iamRole([trustDocument()], { name: `skyporten-dev-${ORG}` }), dev)).toEqual([]);
+    expect(trustPolicyViolations(iamRole([trustDocument()]), dev)).toEqual([
+      `${S} trusts organization ${ORG} but the role is "skyporten-test-${ORG}" (expected "skyporten-dev-${ORG}"): organization ${ORG} could act as another partner`,
+    ]);
+    expect(check(trustDocument(), { name: `skyporten-dev-${ORG}` })).toEqual([
+      `${S} trusts organization ${ORG} but the role is "skyporten-dev-${ORG}" (expected "skyporten-test-${ORG}"): organization ${ORG} could act as another partner`,
+    ]);
+  });
+
   it("refuses NotPrincipal", () => {
     const { Principal: _omitted, ...rest } = trustDocument();
     expect(check({ ...rest, NotPrincipal: { AWS: "arn:aws:iam::000000000000:root" } })).toEqual([

@@ -19,6 +19,18 @@ describe("skyporten-federated-credential", () => {
     expect(federatedCredentialViolations(prod, { environment: "prod", nameKey: "prod", audience: AUDIENCE })).toEqual([]);
   });
 
+  it("on a stack with nameKey dev: accepts the dev identity, refuses the test stack's", () => {
+    const dev = { environment: "test" as const, nameKey: "dev", audience: AUDIENCE };
+    expect(federatedCredentialViolations(credential({ resourceName: `id-skyporten-dev-${ORG}` }), dev)).toEqual([]);
+    expect(federatedCredentialViolations(credential({}), dev)).toEqual([
+      `subject "${SUBJECT}" is for organization ${ORG} but the credential is attached to identity "id-skyporten-test-${ORG}" (expected "id-skyporten-dev-${ORG}"): organization ${ORG} could act as another identity`,
+    ]);
+    // And the test stack refuses a dev identity.
+    expect(check({ resourceName: `id-skyporten-dev-${ORG}` })).toEqual([
+      `subject "${SUBJECT}" is for organization ${ORG} but the credential is attached to identity "id-skyporten-dev-${ORG}" (expected "id-skyporten-test-${ORG}"): organization ${ORG} could act as another identity`,
+    ]);
+  });
+
   it.each([
     [
       "https://test.sky.maskinporten.no/",

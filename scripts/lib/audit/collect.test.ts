@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compareAccess } from "../../../infra/audit";
+import { expectedState } from "../../../infra/audit/expected";
 import { FOREIGN } from "../../../infra/audit/plantTable";
 import { deployed, sampleExpectation, sampleStack } from "../../../infra/audit/testing";
-import type { AccessState } from "../../../infra/audit/observed";
+import type { AccessState, ObservedIdentity } from "../../../infra/audit/observed";
 import { startFakeDigdir, type FakeDigdir } from "../../../infra/maskinporten/testing/fakeDigdir";
 import { adminToken } from "../../../infra/maskinporten/provider";
 import { testKey } from "../../../infra/maskinporten/testing/keys";
@@ -290,6 +291,37 @@ describe("collectLive against local doubles of ARM, Graph, DFS and IAM", () => {
     expect(
       compareAccess(expectation, observed).map((f) => [f.severity, f.kind, f.orgNumber, f.subject]),
     ).toEqual([["critical", "unexpected", "917422575", "id-skyporten-test-917422575/extra"]]);
+  });
+
+  it("a stack with nameKey dev reads only its own groups and applications from a tenant it shares with the test stack", async () => {
+    const devSettings: Settings = {
+      ...settings,
+      nameKey: "dev",
+      azure: { ...settings.azure, identityKind: "app-registration" },
+    };
+    const devExpectation = expectedState("dev", devSettings, manifest);
+    const devState = deployed(devExpectation);
+    doubles = await startDoubles(devSettings, devState);
+    doubles.arm.identities = [];
+    const apps = (identities: readonly ObservedIdentity[], tag: string) =>
+      identities.map((i, n) => ({ ...i, objectId: `${String(n).padStart(8, "0")}-${tag}-4111-8111-111111111111` }));
+    // The test stack's objects sit in the same tenant: same issuer, other names.
+    doubles.graph.applications = [...apps(devState.azure!.identities, "1111"), ...apps(state.azure!.identities, "2222")];
+    doubles.graph.groups = [...devState.azure!.groups, ...state.azure!.groups];
+    const { observed, unreadable } = await collectLive("dev", devSettings, manifest, sourcesFor(doubles, devSettings));
+    expect(unreadable).toEqual([]);
+    const filters = doubles.graph.requests.flatMap((r) => {
+      const f = new URL(r.url, "http://graph").searchParams.get("$filter");
+      return f === null ? [] : [f];
+    });
+    expect(new Set(filters.filter((f) => f.startsWith("startswith")))).toEqual(
+      new Set(["startswith(displayName,'sg-skyporten-dev-')", "startswith(displayName,'id-skyporten-dev-')"]),
+    );
+    expect(observed.azure!.groups.map((g) => g.name).sort()).toEqual(devState.azure!.groups.map((g) => g.name).sort());
+    expect(observed.azure!.identities.map((i) => i.name).sort()).toEqual(
+      devState.azure!.identities.map((i) => i.name).sort(),
+    );
+    expect(compareAccess(devExpectation, observed)).toEqual([]);
   });
 
   it("refuses a Graph nextLink to another host instead of sending the token there", () => {
