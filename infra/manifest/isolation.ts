@@ -424,16 +424,24 @@ function overlaps(a: string | null, b: string | null): boolean {
 
 /**
  * Every offboarded partner's directory that partners who are not offboarded reach. With `anyStatus`, every
- * partner's directory, offboarded or not (the same keys): who reached its files before it was offboarded.
+ * partner's directory, offboarded or not (the same keys): who reached its files before it was offboarded; `only`
+ * limits that to the given keys. Every directory costs a pass over its container's live grants, so with
+ * `anyStatus` and no `only` a container every partner reads whole costs partners x partners.
  */
-export function leftBehind(input: IsolationInput, anyStatus = false): LeftBehind[] {
+export function leftBehind(input: IsolationInput, anyStatus = false, only?: ReadonlySet<string>): LeftBehind[] {
   const areas = areasOf(input).filter((a) => !a.who.startsWith("#"));
   const liveByScope = new Map<string, Area[]>();
-  for (const a of areas)
-    if (a.live) liveByScope.set(`${a.cloud}\u0000${a.scope}`, [...(liveByScope.get(`${a.cloud}\u0000${a.scope}`) ?? []), a]);
+  for (const a of areas) {
+    if (!a.live) continue;
+    const list = liveByScope.get(`${a.cloud}\u0000${a.scope}`);
+    if (list === undefined) liveByScope.set(`${a.cloud}\u0000${a.scope}`, [a]);
+    else list.push(a);
+  }
   const found = new Map<string, LeftBehind>();
   for (const off of areas) {
     if (off.live && !anyStatus) continue;
+    const key = `${off.cloud}:${off.scope}:${off.dir ?? ""}:${off.who}`;
+    if (only !== undefined && !only.has(key)) continue;
     const reachedBy = [
       ...new Set(
         (liveByScope.get(`${off.cloud}\u0000${off.scope}`) ?? [])
@@ -442,7 +450,6 @@ export function leftBehind(input: IsolationInput, anyStatus = false): LeftBehind
       ),
     ];
     if (reachedBy.length === 0) continue;
-    const key = `${off.cloud}:${off.scope}:${off.dir ?? ""}:${off.who}`;
     const known = found.get(key);
     if (known === undefined)
       found.set(key, { key, cloud: off.cloud, scope: off.scope, dir: off.dir, offboarded: off.who, reachedBy });

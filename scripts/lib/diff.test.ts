@@ -7,7 +7,7 @@ import { loadManifestText } from "../../infra/manifest/load";
 import type { Manifest } from "../../infra/manifest/schema";
 import { stackSettings } from "../../infra/settings";
 import { CliError } from "./cli";
-import { accessRows, formatDiffMarkdown, semanticDiff, type SemanticDiff } from "./diff";
+import { accessRows, formatDiffMarkdown, semanticDiff, sharingFlags, type SemanticDiff } from "./diff";
 import { baseForDiff, diffAgainstBase, planManifestInChild, readManifestAtRef } from "./diffBase";
 import type { PlanJson } from "./plan";
 
@@ -437,6 +437,37 @@ describe("semantic diff, synthetic plans", () => {
       ["grant added", "-", "`azure:outbound/a/bc` read-write"],
       ["grant removed", "`azure:outbound/a/b` read-write", "-"],
     ]);
+  });
+});
+
+describe("files an offboarded partner left, in a large stack", () => {
+  // Every partner reads one shared container whole (the benchmark's shape): the base is judged only for the
+  // directories of partners offboarded at the head, not partners x partners.
+  const N = 8000;
+  const stack = (offboarded: boolean, extra: string[]): Manifest =>
+    ({
+      containers: [{ name: "reference", shared: true }],
+      buckets: [],
+      partners: [
+        { orgNumber: "off", status: offboarded ? "offboarded" : "active", azure: [{ container: "reference", access: "read" }], aws: [] },
+        ...[...Array.from({ length: N }, (_, i) => `p${i}`), ...extra].map((orgNumber) => ({
+          orgNumber,
+          status: "active",
+          azure: [{ container: "reference", access: "read" }],
+          aws: [],
+        })),
+      ],
+    }) as unknown as Manifest;
+
+  it("flags only the partner who newly reaches them, without judging every directory of the base", () => {
+    const started = Date.now();
+    const flags = sharingFlags(stack(false, []), stack(true, ["new"]), () => "");
+    const elapsed = Date.now() - started;
+    expect(flags.filter((f) => f.org === "off").map((f) => f.message)).toEqual([
+      'offboarded, but the files it left in container "reference" stay, and new now reaches them',
+    ]);
+    expect(sharingFlags(stack(false, []), stack(false, []), () => "")).toEqual([]);
+    expect(elapsed).toBeLessThan(1500);
   });
 });
 

@@ -415,9 +415,13 @@ export function sharingFlags(base: Manifest, head: Manifest, who: (org: string |
     }
   }
   // Files an offboarded partner left that somebody reaches who did not reach them before (when the partner was
-  // still active, its neighbours in a shared container already did).
-  const reachedBefore = new Map(leftBehind(base, true).map((l) => [l.key, new Set(l.reachedBy)]));
-  for (const l of leftBehind(head)) {
+  // still active, its neighbours in a shared container already did). The base only for those directories: every
+  // directory of the base would cost partners x partners where all of them read one container whole.
+  const now = leftBehind(head);
+  const wanted = new Set(now.map((l) => l.key));
+  const reachedBefore =
+    now.length === 0 ? new Map<string, Set<string>>() : new Map(leftBehind(base, true, wanted).map((l) => [l.key, new Set(l.reachedBy)]));
+  for (const l of now) {
     const had = reachedBefore.get(l.key);
     const newly = l.reachedBy.filter((org) => had?.has(org) !== true);
     if (newly.length === 0) continue;
