@@ -246,6 +246,8 @@ export const SettingsSchema = z
      * The key every physical name derives from (NAME_KEY_PATTERN, nameKeyProblem). Default: the environment, so
      * the test and prod stacks keep their names. A second stack of an environment (a `dev` stack with environment
      * test) sets its own key, so its names differ from the test stack's in a shared tenant and AWS account.
+     * Changing it on a deployed stack renames everything: managed identities and IAM roles are replaced (new
+     * client ids and role ARNs); nothing here can see the deployed names, so README and runbook warn instead.
      */
     nameKey: z
       .string({ error: `nameKey must be ${NAME_KEY_RULE}` })
