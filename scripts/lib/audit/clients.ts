@@ -175,26 +175,25 @@ export interface AwsConnection {
   retry?: RetrySettings;
 }
 
-export function iamClient(c: AwsConnection): IAMClient {
+/**
+ * What the IAM and S3 clients share: the region, the retries (the standard retry strategy retries throttling,
+ * 429 and 5xx with backoff), the credentials, and an endpoint that must be the real service or a loopback double.
+ */
+function awsClientConfig(c: AwsConnection): { region: string; maxAttempts: number; endpoint?: string; credentials?: AwsConnection["credentials"] } {
   if (c.endpoint !== undefined) isLoopbackHttp(c.endpoint);
-  const retry = c.retry ?? DEFAULT_RETRY;
-  // The standard retry strategy retries throttling (429, Throttling) and 5xx with backoff.
-  return new IAMClient({
+  return {
     region: c.region,
-    maxAttempts: retry.maxRetries + 1,
+    maxAttempts: (c.retry ?? DEFAULT_RETRY).maxRetries + 1,
     ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
     ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
-  });
+  };
+}
+
+export function iamClient(c: AwsConnection): IAMClient {
+  return new IAMClient(awsClientConfig(c));
 }
 
 /** S3 client for bucket policies (path-style against a loopback double, so the bucket is not a host name). */
 export function s3Client(c: AwsConnection): S3Client {
-  if (c.endpoint !== undefined) isLoopbackHttp(c.endpoint);
-  const retry = c.retry ?? DEFAULT_RETRY;
-  return new S3Client({
-    region: c.region,
-    maxAttempts: retry.maxRetries + 1,
-    ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint, forcePathStyle: true }),
-    ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
-  });
+  return new S3Client({ ...awsClientConfig(c), ...(c.endpoint === undefined ? {} : { forcePathStyle: true }) });
 }
