@@ -66,7 +66,10 @@ export async function defineStack(settings: Settings, manifest: Manifest, secret
   const acls = planAcls(manifest);
   const aclsOf = new Map<string, PathAclPlan[]>();
   for (const a of acls) {
-    if (a.owner.kind === "partner") aclsOf.set(a.owner.orgNumber, [...(aclsOf.get(a.owner.orgNumber) ?? []), a]);
+    if (a.owner.kind !== "partner") continue;
+    const own = aclsOf.get(a.owner.orgNumber);
+    if (own === undefined) aclsOf.set(a.owner.orgNumber, [a]);
+    else own.push(a);
   }
   const built = manifest.partners.filter((partner) => partner.status !== "offboarded");
   const awsFacts = settings.aws.enabled
